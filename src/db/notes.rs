@@ -1,0 +1,172 @@
+//! Statements on the `notes` table.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::domain::{Cursor, NewNote, Note, NoteContent, NoteUpdate, Slug};
+
+const COLUMNS: &str = "id, slug, content, content_type, content_html, content_hash, name, \
+                       properties, published, published_at, created_at, updated_at, deleted_at";
+
+fn from_row(row: &Row<'_>) -> rusqlite::Result<Note> {
+    let slug: String = row.get(1)?;
+    let kind: String = row.get(3)?;
+    let properties: String = row.get(7)?;
+    Ok(Note {
+        id: row.get(0)?,
+        // Stored slugs were built by `Slug::unique`; an impossible one is a corrupt row.
+        slug: Slug::parse(&slug).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        content: NoteContent::from_stored(&kind, row.get(2)?),
+        content_html: row.get(4)?,
+        content_hash: row.get(5)?,
+        name: row.get(6)?,
+        properties: serde_json::from_str::<Map<String, Value>>(&properties).unwrap_or_default(),
+        published: row.get(8)?,
+        published_at: row.get(9)?,
+        created_at: row.get(10)?,
+        updated_at: row.get(11)?,
+        deleted_at: row.get(12)?,
+    })
+}
+
+/// Whether any note, deleted or not, holds `slug`.
+pub fn slug_exists(conn: &Connection, slug: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM notes WHERE slug = ?1)")?
+        .query_row([slug], |r| r.get(0))
+}
+
+/// Stores a new note with a fresh unique slug, in one immediate transaction.
+pub fn insert(
+    conn: &mut Connection,
+    note: &NewNote,
+    now: OffsetDateTime,
+) -> rusqlite::Result<Note> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let base = Slug::base(note.requested_slug.as_deref(), note.content.source(), now);
+    let mut failure = None;
+    let slug = Slug::unique(&base, |candidate| match slug_exists(&tx, candidate) {
+        Ok(taken) => taken,
+        Err(e) => {
+            failure = Some(e);
+            false
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let now_ts = now.unix_timestamp();
+    let published_at = note.published_at.map_or(now_ts, |t| t.unix_timestamp());
+    let properties = Value::Object(note.properties.clone()).to_string();
+    let id = tx
+        .prepare_cached(
+            "INSERT INTO notes (slug, content, content_type, content_html, content_hash, name, \
+             properties, published, published_at, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
+        )?
+        .query_row(
+            params![
+                slug.as_str(),
+                note.content.source(),
+                note.content.kind(),
+                note.content.render(),
+                note.content.hash(),
+                note.name,
+                properties,
+                note.published,
+                published_at,
+                now_ts,
+            ],
+            |r| r.get::<_, i64>(0),
+        )?;
+    let stored = by_id(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+    tx.commit()?;
+    Ok(stored)
+}
+
+/// Replaces a note's body and visibility, re-rendering it; the slug is kept.
+pub fn update(
+    conn: &Connection,
+    id: i64,
+    change: &NoteUpdate,
+    now: i64,
+) -> rusqlite::Result<Option<Note>> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE notes SET content = ?2, content_type = ?3, content_html = ?4, \
+             content_hash = ?5, published = ?6, updated_at = ?7 WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            change.content.source(),
+            change.content.kind(),
+            change.content.render(),
+            change.content.hash(),
+            change.published,
+            now,
+        ])?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    by_id(conn, id)
+}
+
+/// Marks a note deleted (`Some(time)`) or restores it (`None`); false if there is no such note.
+pub fn set_deleted(
+    conn: &Connection,
+    id: i64,
+    deleted_at: Option<i64>,
+    now: i64,
+) -> rusqlite::Result<bool> {
+    let changed = conn
+        .prepare_cached("UPDATE notes SET deleted_at = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, deleted_at, now])?;
+    Ok(changed > 0)
+}
+
+/// One note by id, deleted or not.
+pub fn by_id(conn: &Connection, id: i64) -> rusqlite::Result<Option<Note>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM notes WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()
+}
+
+/// One note by slug, deleted or not.
+pub fn by_slug(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Note>> {
+    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM notes WHERE slug = ?1"))?
+        .query_row([slug.as_str()], from_row)
+        .optional()
+}
+
+/// Up to `limit` published, undeleted notes older than `before`, newest first.
+pub fn visible_page(
+    conn: &Connection,
+    before: Option<Cursor>,
+    limit: u32,
+) -> rusqlite::Result<Vec<Note>> {
+    let (at, id) = before.map_or((i64::MAX, i64::MAX), |c| (c.published_at, c.id));
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notes \
+         WHERE published = 1 AND deleted_at IS NULL AND (published_at, id) < (?1, ?2) \
+         ORDER BY published_at DESC, id DESC LIMIT ?3"
+    ))?
+    .query_map(params![at, id, limit], from_row)?
+    .collect()
+}
+
+/// Up to `limit` notes of every state older than `before`, newest first (the admin list).
+pub fn all_page(
+    conn: &Connection,
+    before: Option<Cursor>,
+    limit: u32,
+) -> rusqlite::Result<Vec<Note>> {
+    let (at, id) = before.map_or((i64::MAX, i64::MAX), |c| (c.published_at, c.id));
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notes WHERE (published_at, id) < (?1, ?2) \
+         ORDER BY published_at DESC, id DESC LIMIT ?3"
+    ))?
+    .query_map(params![at, id, limit], from_row)?
+    .collect()
+}

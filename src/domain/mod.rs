@@ -1,0 +1,9 @@
+//! Domain types built once at the edge and trusted afterwards: slugs, note content, notes.
+
+pub mod content;
+pub mod note;
+pub mod slug;
+
+pub use content::NoteContent;
+pub use note::{Cursor, NewNote, Note, NoteUpdate, Photo};
+pub use slug::Slug;

@@ -1,0 +1,15 @@
+//! starpunk: a single-user IndieWeb publishing system in one binary.
+//!
+//! The library holds everything; `main.rs` only loads the configuration, starts logging and
+//! runs [`startup::Application`].
+
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod startup;
+pub mod telemetry;
+pub mod views;

@@ -1,0 +1,307 @@
+//! The owner's admin area: list, create, edit (with preview), delete and restore notes.
+//!
+//! Every handler takes [`Owner`] (no session: redirect to login) and every POST checks the
+//! CSRF token before anything else.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::auth::Owner;
+use crate::db::{self, notes};
+use crate::domain::slug::slugify;
+use crate::domain::{NewNote, NoteContent, NoteUpdate};
+use crate::error::AppError;
+use crate::routes::auth::CsrfForm;
+use crate::routes::public::parse_cursor;
+use crate::routes::see_other;
+use crate::startup::AppState;
+use crate::views;
+use crate::views::admin::{FormPage, NoteForm};
+use crate::views::layout::PageContext;
+
+/// Notes per admin page.
+const ADMIN_PAGE: u32 = 50;
+
+/// Query of the admin list: a page cursor and a fixed flash message key.
+#[derive(Debug, Deserialize)]
+pub struct IndexQuery {
+    before: Option<String>,
+    done: Option<String>,
+}
+
+/// The note form as submitted.
+#[derive(Debug, Deserialize)]
+pub struct NoteFormData {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    content: String,
+    #[serde(default)]
+    slug: String,
+    published: Option<String>,
+    #[serde(default)]
+    action: String,
+}
+
+impl NoteFormData {
+    fn values(&self) -> NoteForm {
+        NoteForm {
+            content: self.content.clone(),
+            slug: self.slug.clone(),
+            published: self.published.is_some(),
+        }
+    }
+
+    fn is_preview(&self) -> bool {
+        self.action == "preview"
+    }
+}
+
+fn html(status: actix_web::http::StatusCode, markup: maud::Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-store"))
+        .body(markup.into_string())
+}
+
+/// `GET /admin`: to the canonical `/admin/`.
+pub async fn admin_root() -> HttpResponse {
+    see_other("/admin/")
+}
+
+/// `GET /admin/`.
+pub async fn index(
+    state: web::Data<AppState>,
+    owner: Owner,
+    query: web::Query<IndexQuery>,
+) -> Result<HttpResponse, AppError> {
+    let before = parse_cursor(query.before.as_deref())?;
+    let mut page = db::run(&state.pool, move |conn| {
+        Ok(notes::all_page(conn, before, ADMIN_PAGE + 1)?)
+    })
+    .await?;
+    let older = if page.len() > ADMIN_PAGE as usize {
+        page.truncate(ADMIN_PAGE as usize);
+        page.last().map(|n| n.cursor())
+    } else {
+        None
+    };
+    let flash = match query.done.as_deref() {
+        Some("created") => Some("Note published."),
+        Some("drafted") => Some("Draft saved."),
+        Some("updated") => Some("Note saved."),
+        Some("deleted") => Some("Note deleted. It answers 410 Gone until you restore it."),
+        Some("restored") => Some("Note restored."),
+        _ => None,
+    };
+    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        views::admin::index(&ctx, &page, older, flash),
+    ))
+}
+
+/// `GET /admin/new`.
+pub async fn new_form(state: web::Data<AppState>, owner: Owner) -> HttpResponse {
+    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let form = NoteForm {
+        published: true,
+        ..NoteForm::default()
+    };
+    let view = FormPage {
+        editing: None,
+        form: &form,
+        preview: None,
+        error: None,
+    };
+    html(
+        actix_web::http::StatusCode::OK,
+        views::admin::note_form(&ctx, &view),
+    )
+}
+
+/// `POST /admin/new`: preview, or create and go back to the list.
+pub async fn create(
+    state: web::Data<AppState>,
+    owner: Owner,
+    form: web::Form<NoteFormData>,
+) -> Result<HttpResponse, AppError> {
+    owner.check_csrf(&state, &form.csrf_token)?;
+    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let values = form.values();
+    let show = |status, preview, error| {
+        let view = FormPage {
+            editing: None,
+            form: &values,
+            preview,
+            error,
+        };
+        html(status, views::admin::note_form(&ctx, &view))
+    };
+    let content = match NoteContent::markdown(form.content.as_str()) {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(show(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                None,
+                Some(e.to_string()),
+            ));
+        }
+    };
+    let requested = form.slug.trim();
+    if !requested.is_empty() && slugify(requested, usize::MAX).is_none() {
+        let message = "The slug needs at least one letter or digit.".to_owned();
+        return Ok(show(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            None,
+            Some(message),
+        ));
+    }
+    if form.is_preview() {
+        return Ok(show(
+            actix_web::http::StatusCode::OK,
+            Some(content.render()),
+            None,
+        ));
+    }
+    let new = NewNote::from_markdown(content, Some(requested.to_owned()), values.published);
+    let note = db::run(&state.pool, move |conn| {
+        Ok(notes::insert(conn, &new, OffsetDateTime::now_utc())?)
+    })
+    .await?;
+    log::info!("note created: {} (id {})", note.slug, note.id);
+    let done = if note.published { "created" } else { "drafted" };
+    Ok(see_other(&format!("/admin/?done={done}")))
+}
+
+/// `GET /admin/edit/{id}`.
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    owner: Owner,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let note = db::run(&state.pool, move |conn| Ok(notes::by_id(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let form = NoteForm {
+        content: note.content.source().to_owned(),
+        slug: note.slug.to_string(),
+        published: note.published,
+    };
+    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let view = FormPage {
+        editing: Some(&note),
+        form: &form,
+        preview: None,
+        error: None,
+    };
+    Ok(html(
+        actix_web::http::StatusCode::OK,
+        views::admin::note_form(&ctx, &view),
+    ))
+}
+
+/// `POST /admin/edit/{id}`: preview, or save (re-rendering; the slug never changes).
+pub async fn update(
+    state: web::Data<AppState>,
+    owner: Owner,
+    id: web::Path<i64>,
+    form: web::Form<NoteFormData>,
+) -> Result<HttpResponse, AppError> {
+    owner.check_csrf(&state, &form.csrf_token)?;
+    let id = id.into_inner();
+    let note = db::run(&state.pool, move |conn| Ok(notes::by_id(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let values = form.values();
+    let show = |status, preview, error| {
+        let view = FormPage {
+            editing: Some(&note),
+            form: &values,
+            preview,
+            error,
+        };
+        html(status, views::admin::note_form(&ctx, &view))
+    };
+    // A note posted as HTML by a Micropub client stays HTML when edited here.
+    let parsed = match note.content {
+        NoteContent::Html(_) => NoteContent::html(form.content.as_str()),
+        NoteContent::Markdown(_) => NoteContent::markdown(form.content.as_str()),
+    };
+    let content = match parsed {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(show(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                None,
+                Some(e.to_string()),
+            ));
+        }
+    };
+    if form.is_preview() {
+        return Ok(show(
+            actix_web::http::StatusCode::OK,
+            Some(content.render()),
+            None,
+        ));
+    }
+    let change = NoteUpdate {
+        content,
+        published: values.published,
+    };
+    let now = db::unix_now();
+    db::run(&state.pool, move |conn| {
+        Ok(notes::update(conn, id, &change, now)?)
+    })
+    .await?
+    .ok_or(AppError::NotFound)?;
+    log::info!("note updated: {} (id {id})", note.slug);
+    Ok(see_other("/admin/?done=updated"))
+}
+
+/// `POST /admin/delete/{id}`: soft delete; the permalink answers 410.
+pub async fn delete(
+    state: web::Data<AppState>,
+    owner: Owner,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    set_deleted(state, owner, id.into_inner(), form, true).await
+}
+
+/// `POST /admin/undelete/{id}`: restore a deleted note.
+pub async fn undelete(
+    state: web::Data<AppState>,
+    owner: Owner,
+    id: web::Path<i64>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    set_deleted(state, owner, id.into_inner(), form, false).await
+}
+
+async fn set_deleted(
+    state: web::Data<AppState>,
+    owner: Owner,
+    id: i64,
+    form: web::Form<CsrfForm>,
+    deleted: bool,
+) -> Result<HttpResponse, AppError> {
+    owner.check_csrf(&state, &form.csrf_token)?;
+    let now = db::unix_now();
+    let found = db::run(&state.pool, move |conn| {
+        Ok(notes::set_deleted(conn, id, deleted.then_some(now), now)?)
+    })
+    .await?;
+    if !found {
+        return Err(AppError::NotFound);
+    }
+    log::info!("note {id} {}", if deleted { "deleted" } else { "restored" });
+    Ok(see_other(if deleted {
+        "/admin/?done=deleted"
+    } else {
+        "/admin/?done=restored"
+    }))
+}

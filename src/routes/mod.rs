@@ -1,0 +1,16 @@
+//! HTTP handlers, thin: extract, parse into domain types, one database call, render.
+
+pub mod admin;
+pub mod auth;
+pub mod health;
+pub mod public;
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+
+/// A `303 See Other` to `location` (after a form post, or to the login page).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}

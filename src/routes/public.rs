@@ -1,0 +1,82 @@
+//! The public site: home page and note permalinks.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::Owner;
+use crate::db::{self, notes};
+use crate::domain::{Cursor, Slug};
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::views;
+use crate::views::layout::PageContext;
+
+/// Query of the home page.
+#[derive(Debug, Deserialize)]
+pub struct PageQuery {
+    /// Keyset cursor `published_at-id`: show notes older than it.
+    before: Option<String>,
+}
+
+/// Parses an optional `?before=` cursor; garbage is a 400, not a silent first page.
+pub fn parse_cursor(before: Option<&str>) -> Result<Option<Cursor>, AppError> {
+    match before.filter(|b| !b.is_empty()) {
+        None => Ok(None),
+        Some(raw) => Cursor::parse(raw).map(Some).ok_or_else(|| {
+            AppError::BadRequest("`before` must be a page cursor like 1700000000-42".to_owned())
+        }),
+    }
+}
+
+/// `GET /`: the newest visible notes, keyset-paginated.
+pub async fn home(
+    state: web::Data<AppState>,
+    owner: Option<Owner>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let before = parse_cursor(query.before.as_deref())?;
+    let per_page = state.config.notes_per_page;
+    let mut page = db::run(&state.pool, move |conn| {
+        Ok(notes::visible_page(conn, before, per_page + 1)?)
+    })
+    .await?;
+    let older = if page.len() > per_page as usize {
+        page.truncate(per_page as usize);
+        page.last().map(|n| n.cursor())
+    } else {
+        None
+    };
+    let ctx = PageContext::new(&state.config, owner.as_ref().map(|o| o.csrf_token.as_str()));
+    let html = views::notes::home(&ctx, &page, older, before.is_none());
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html.into_string()))
+}
+
+/// `GET /notes/{slug}`: one note; 404 for unknown slugs and (for visitors) drafts, 410 once
+/// deleted.
+pub async fn note(
+    state: web::Data<AppState>,
+    owner: Option<Owner>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound)?;
+    let note = db::run(&state.pool, move |conn| Ok(notes::by_slug(conn, &slug)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if note.is_deleted() {
+        return Err(AppError::Gone);
+    }
+    if !note.published && owner.is_none() {
+        return Err(AppError::NotFound);
+    }
+    let ctx = PageContext::new(&state.config, owner.as_ref().map(|o| o.csrf_token.as_str()));
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(views::notes::note_page(&ctx, &note).into_string()))
+}
+
+/// The default service: everything no route matched.
+pub async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}

@@ -1,0 +1,212 @@
+//! Building and running the application: pool, migrations, middleware and the one route table.
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::dev::Server;
+use actix_web::error::UrlencodedError;
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpRequest, HttpServer, guard, web};
+
+use crate::auth::session;
+use crate::config::Config;
+use crate::db::{self, DbPool, migrate};
+use crate::error::{self, AppError};
+use crate::routes::{admin, auth, health, public};
+use crate::{assets, telemetry};
+
+/// Largest urlencoded form accepted (a note plus its fields).
+pub const FORM_LIMIT: usize = 256 * 1024;
+
+/// What every handler can reach: the configuration and the database pool.
+#[derive(Debug)]
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Config,
+    /// The SQLite connection pool.
+    pub pool: DbPool,
+    /// When the application started.
+    pub started: Instant,
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The data directory could not be created.
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The database could not be opened.
+    #[error("cannot open the database {path}: {source}")]
+    Pool {
+        /// The database file.
+        path: String,
+        /// The pool's error.
+        source: r2d2::Error,
+    },
+    /// Migrations failed or the database is from a newer starpunk.
+    #[error(transparent)]
+    Migration(#[from] migrate::MigrationError),
+    /// The listen address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// `host:port`.
+        address: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// A built application, listening, ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Opens the database, applies migrations, binds `HOST:PORT` (port 0 picks a free one) and
+    /// prepares the server.
+    pub fn build(config: Config) -> Result<Application, StartupError> {
+        std::fs::create_dir_all(&config.data_path).map_err(|source| StartupError::DataDir {
+            path: config.data_path.display().to_string(),
+            source,
+        })?;
+        if let Some(parent) = config
+            .database
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|source| StartupError::DataDir {
+                path: parent.display().to_string(),
+                source,
+            })?;
+        }
+        let pool = db::build_pool(&config.database).map_err(|source| StartupError::Pool {
+            path: config.database.path.display().to_string(),
+            source,
+        })?;
+        {
+            let mut conn = pool.get().map_err(|source| StartupError::Pool {
+                path: config.database.path.display().to_string(),
+                source,
+            })?;
+            let applied = migrate::run_migrations(&mut conn)?;
+            for name in applied {
+                log::info!("applied migration {name}");
+            }
+            if let Err(e) = db::sessions::delete_expired(&conn, db::unix_now()) {
+                log::warn!("could not remove expired sessions: {e}");
+            }
+        }
+        let address = format!("{}:{}", config.host, config.port);
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address, source })?
+            .port();
+        if config.dev_mode {
+            log::warn!(
+                "DEV_MODE is on: /dev/login signs anyone in as {} without a password",
+                config.dev_identity()
+            );
+        }
+        let state = web::Data::new(AppState {
+            config,
+            pool,
+            started: Instant::now(),
+        });
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(FORM_LIMIT)
+                        .error_handler(form_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    AppError::BadRequest(format!("The query string could not be read: {e}")).into()
+                }))
+                .configure(routes)
+                .wrap(from_fn(session::refresh_cookie))
+                .wrap(from_fn(error::render_errors))
+                .wrap(Compress::default())
+                .wrap(from_fn(telemetry::access_log))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            address: format!("port {port}"),
+            source,
+        })?
+        .run();
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The shared state (pool and configuration), e.g. for tests' direct assertions.
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until the server is stopped (SIGINT/SIGTERM).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// GET that also answers HEAD (actix sends the headers and no body).
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+/// The one route table. Path segments used here are reserved words for slugs.
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/").route(get_or_head().to(public::home)))
+        .service(web::resource("/notes/{slug}").route(get_or_head().to(public::note)))
+        .service(web::resource("/static/{path:.*}").route(get_or_head().to(assets::serve)))
+        .service(web::resource("/health").route(get_or_head().to(health::health)))
+        .service(web::resource("/auth/login").route(get_or_head().to(auth::login_page)))
+        .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
+        .service(web::resource("/dev/login").route(web::get().to(auth::dev_login)))
+        .service(web::resource("/admin").route(get_or_head().to(admin::admin_root)))
+        .service(web::resource("/admin/").route(get_or_head().to(admin::index)))
+        .service(
+            web::resource("/admin/new")
+                .route(get_or_head().to(admin::new_form))
+                .route(web::post().to(admin::create)),
+        )
+        .service(
+            web::resource("/admin/edit/{id}")
+                .route(get_or_head().to(admin::edit_form))
+                .route(web::post().to(admin::update)),
+        )
+        .service(web::resource("/admin/delete/{id}").route(web::post().to(admin::delete)))
+        .service(web::resource("/admin/undelete/{id}").route(web::post().to(admin::undelete)))
+        .default_service(web::to(public::not_found));
+}
+
+/// Turns form extraction failures into our errors: 413 for oversized bodies, 400 otherwise.
+fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    match err {
+        UrlencodedError::Overflow { limit, .. } => AppError::PayloadTooLarge { limit },
+        other => AppError::BadRequest(format!("The form could not be read: {other}")),
+    }
+    .into()
+}

@@ -1,0 +1,39 @@
+//! The login page.
+
+use maud::{Markup, html};
+
+use super::layout::{PageContext, page};
+
+/// `/auth/login`: explains how the owner logs in with the current configuration.
+pub fn login(ctx: &PageContext<'_>) -> Markup {
+    let config = ctx.config;
+    let content = html! {
+        div.login-box {
+            h1 { "Log in" }
+            @if config.dev_mode {
+                p.flash.flash-warning {
+                    "Development mode is on: you can log in without a password."
+                }
+                p { a.button href="/dev/login" { "Dev login as " (config.dev_identity()) } }
+            }
+            @match &config.admin_me {
+                Some(me) => {
+                    p { "This site belongs to " a href=(me) { (me) } "." }
+                    p {
+                        "Signing in with IndieAuth at your own authorization server is not "
+                        "available in this version of starpunk yet; use dev login locally."
+                    }
+                }
+                None => {
+                    p { "Nobody can log in yet: this site has no owner." }
+                    p {
+                        "Set " code { "ADMIN_ME" } " to your own website's URL (for example "
+                        code { "ADMIN_ME=https://example.com/" } ") and restart starpunk. "
+                        "For local development, " code { "DEV_MODE=true" } " enables a password-less dev login."
+                    }
+                }
+            }
+        }
+    };
+    page(ctx, "Log in", content)
+}

@@ -1,0 +1,34 @@
+//! Error pages in the site's style.
+
+use actix_web::http::StatusCode;
+use maud::{DOCTYPE, Markup, html};
+
+use crate::assets;
+use crate::config::SiteConfig;
+
+/// A standalone error page (no owner context: errors never depend on a session).
+pub fn page(site: Option<&SiteConfig>, status: StatusCode, message: &str) -> Markup {
+    let site_name = site.map_or("StarPunk", |s| s.name.as_str());
+    let reason = status.canonical_reason().unwrap_or("Error");
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (status.as_u16()) " " (reason) " · " (site_name) }
+                link rel="stylesheet" href=(assets::url("css/site.css"));
+            }
+            body {
+                header.site-header { a.site-title href="/" { (site_name) } }
+                main.site-main.error-page {
+                    p.error-code { (status.as_u16()) }
+                    h1 { (reason) }
+                    p.error-message { (message) }
+                    p { a.button href="/" { "Go to the home page" } }
+                }
+            }
+        }
+    }
+}
