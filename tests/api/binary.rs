@@ -1,0 +1,148 @@
+//! The built `starpunk` binary: starts on defaults, refuses bad configuration with exit 2,
+//! logs one access line per request and never a secret.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn starpunk(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_starpunk"));
+    cmd.env_clear()
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Starts the binary and waits for its "serving" line; returns the port, the lines logged up to
+/// it and a receiver of the remaining stderr lines.
+fn start(mut cmd: Command) -> (Child, u16, Vec<String>, mpsc::Receiver<String>) {
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut early = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("no serving line; log so far: {early:#?}"));
+        if let Some(port) = line.split("on port ").nth(1) {
+            return (child, port.trim().parse().unwrap(), early, rx);
+        }
+        early.push(line);
+    }
+}
+
+#[test]
+fn bad_variables_exit_2_naming_every_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = starpunk(dir.path())
+        .env("PORT", "eighty")
+        .env("SITE_URL", "not a url")
+        .env("METRICS_SAMPLING_RATE", "database=2")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for expected in [
+        "PORT=\"eighty\" is invalid: expected a whole number",
+        "SITE_URL=\"not a url\" is invalid: expected an absolute http:// or https:// URL",
+        "METRICS_SAMPLING_RATE=\"database=2\" is invalid",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing {expected:?} in {stderr}"
+        );
+    }
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing created before refusing"
+    );
+}
+
+#[test]
+fn a_bad_variable_in_dot_env_is_reported_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".env"), "NOTES_PER_PAGE=0\n").unwrap();
+    let output = starpunk(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("NOTES_PER_PAGE=\"0\""));
+}
+
+#[tokio::test]
+async fn it_serves_on_defaults_and_never_logs_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "s".repeat(40);
+    let mut cmd = starpunk(dir.path());
+    cmd.env("PORT", "0")
+        .env("DEV_MODE", "true")
+        .env("SESSION_SECRET", &secret)
+        .env("METRICS_SAMPLING_RATES", "0.5");
+    let (mut child, port, _, lines) = start(cmd);
+    let base = format!("http://127.0.0.1:{port}");
+    let client = crate::helpers::client();
+
+    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let home = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("No notes yet."));
+    let login = client
+        .get(format!("{base}/dev/login"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let token = cookie["starpunk_session=".len()..]
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let admin = client
+        .get(format!("{base}/admin/?token=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), 200);
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log: Vec<String> = lines.try_iter().collect();
+    let log = log.join("\n");
+    assert!(
+        dir.path().join("data/starpunk.db").exists(),
+        "data in ./data"
+    );
+    assert!(log.contains("GET /health 200"), "{log}");
+    assert!(log.contains("GET /admin/ 200"), "{log}");
+    assert!(!log.contains("token=x"), "query strings are not logged");
+    assert!(!log.contains(&token), "the session token is never logged");
+    assert!(!log.contains(&secret), "the session secret is never logged");
+}
+
+#[test]
+fn start_up_warns_about_dev_mode_and_near_miss_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = starpunk(dir.path());
+    cmd.env("PORT", "0")
+        .env("DEV_MODE", "true")
+        .env("METRICS_SAMPLING_RATES", "0.5")
+        .env("TOKEN_ENDPOINT", "https://tokens.example/");
+    let (mut child, _port, early, _) = start(cmd);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = early.join("\n");
+    assert!(
+        log.contains("did you mean `METRICS_SAMPLING_RATE`?"),
+        "{log}"
+    );
+    assert!(log.contains("TOKEN_ENDPOINT is ignored"), "{log}");
+    assert!(log.contains("DEV_MODE is on"), "{log}");
+}

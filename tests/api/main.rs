@@ -1,0 +1,10 @@
+//! Integration tests: the real application over real HTTP on loopback.
+
+mod admin;
+mod assets;
+mod binary;
+mod errors;
+mod health;
+mod helpers;
+mod migrations;
+mod public;
