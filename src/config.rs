@@ -498,13 +498,11 @@ impl Parser {
             description: self.text(raw.site_description, ""),
         };
         let host = raw.host.unwrap_or_else(|| "127.0.0.1".to_owned());
-        if host.trim().is_empty() || host.contains(char::is_whitespace) {
-            self.problem("HOST", &host, "an IP address or host name to listen on");
-        } else if host.parse::<IpAddr>().is_err()
-            && !host
+        let host_name_like = !host.is_empty()
+            && host
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        {
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if host.parse::<IpAddr>().is_err() && !host_name_like {
             self.problem("HOST", &host, "an IP address or host name to listen on");
         }
         let port = self.number("PORT", raw.port, 8000u16, (0, u16::MAX));

@@ -155,14 +155,12 @@ pub async fn render_errors(
             None => (default_message(status).to_owned(), code_for(status)),
         },
     };
-    if status.is_server_error() {
-        if let Some(e) = res.response().error() {
-            log::error!(
-                "{} {} failed: {e}",
-                res.request().method(),
-                res.request().path()
-            );
-        }
+    if let (true, Some(e)) = (status.is_server_error(), res.response().error()) {
+        log::error!(
+            "{} {} failed: {e}",
+            res.request().method(),
+            res.request().path()
+        );
     }
     let request = res.request().clone();
     let mut response = if status == StatusCode::UNAUTHORIZED

@@ -118,12 +118,11 @@ pub async fn refresh_cookie(
     let slid = res.request().extensions().get::<SlidSession>().cloned();
     if let Some(SlidSession(token)) = slid {
         let has_own_cookie = res.response().cookies().any(|c| c.name() == SESSION_COOKIE);
-        if !has_own_cookie {
-            if let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() {
-                res.response_mut()
-                    .add_cookie(&session_cookie(&state.config, &token))
-                    .map_err(actix_web::error::ErrorInternalServerError)?;
-            }
+        let state = res.request().app_data::<web::Data<AppState>>().cloned();
+        if let (false, Some(state)) = (has_own_cookie, state) {
+            res.response_mut()
+                .add_cookie(&session_cookie(&state.config, &token))
+                .map_err(actix_web::error::ErrorInternalServerError)?;
         }
     }
     Ok(res)

@@ -15,7 +15,10 @@ async fn a_note_lives_through_create_view_edit_delete_and_restore() {
     assert_eq!(slug, "morning-walk-by-the-river");
     let list = app.get_html("/admin/?done=created", StatusCode::OK).await;
     assert_eq!(texts(&list, ".flash-ok"), ["Note published."]);
-    assert_eq!(texts(&list, ".admin-notes .slug"), [slug.clone()]);
+    assert_eq!(
+        texts(&list, ".admin-notes .slug"),
+        std::slice::from_ref(&slug)
+    );
 
     let visitor = client();
     let note_url = app.url(&format!("/notes/{slug}"));

@@ -15,11 +15,31 @@ fn starpunk(dir: &std::path::Path) -> Command {
     cmd
 }
 
+/// A started server process, killed and reaped when dropped (also when a test fails).
+struct Running(Child);
+
+impl Running {
+    fn stop(mut self) {
+        self.kill_and_wait();
+    }
+
+    fn kill_and_wait(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.kill_and_wait();
+    }
+}
+
 /// Starts the binary and waits for its "serving" line; returns the port, the lines logged up to
 /// it and a receiver of the remaining stderr lines.
-fn start(mut cmd: Command) -> (Child, u16, Vec<String>, mpsc::Receiver<String>) {
-    let mut child = cmd.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
+fn start(mut cmd: Command) -> (Running, u16, Vec<String>, mpsc::Receiver<String>) {
+    let mut child = Running(cmd.spawn().unwrap());
+    let stderr = child.0.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
@@ -85,7 +105,7 @@ async fn it_serves_on_defaults_and_never_logs_secrets() {
         .env("DEV_MODE", "true")
         .env("SESSION_SECRET", &secret)
         .env("METRICS_SAMPLING_RATES", "0.5");
-    let (mut child, port, _, lines) = start(cmd);
+    let (child, port, _, lines) = start(cmd);
     let base = format!("http://127.0.0.1:{port}");
     let client = crate::helpers::client();
 
@@ -112,8 +132,7 @@ async fn it_serves_on_defaults_and_never_logs_secrets() {
         .unwrap();
     assert_eq!(admin.status(), 200);
 
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.stop();
     let log: Vec<String> = lines.try_iter().collect();
     let log = log.join("\n");
     assert!(
@@ -135,9 +154,8 @@ fn start_up_warns_about_dev_mode_and_near_miss_variables() {
         .env("DEV_MODE", "true")
         .env("METRICS_SAMPLING_RATES", "0.5")
         .env("TOKEN_ENDPOINT", "https://tokens.example/");
-    let (mut child, _port, early, _) = start(cmd);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let (child, _port, early, _) = start(cmd);
+    child.stop();
     let log = early.join("\n");
     assert!(
         log.contains("did you mean `METRICS_SAMPLING_RATE`?"),
