@@ -142,3 +142,17 @@ async fn malformed_forms_are_400_not_500() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn an_exhausted_database_pool_is_a_503_page_not_a_500() {
+    let app =
+        crate::helpers::spawn_app_with(&[("DB_POOL_SIZE", "1"), ("DB_POOL_TIMEOUT", "0.2")]).await;
+    let held = app.state.pool.get().unwrap();
+    let res = app.get("/").await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let html = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(texts(&html, ".error-code"), ["503"]);
+    assert!(texts(&html, ".error-message").concat().contains("busy"));
+    drop(held);
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+}
