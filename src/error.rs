@@ -42,6 +42,9 @@ pub enum AppError {
     /// A dependency (the database pool) cannot serve now (503).
     #[error("{0}")]
     Unavailable(String),
+    /// A SQL statement failed; logged and recorded, never shown (500).
+    #[error("database: {0}")]
+    Database(rusqlite::Error),
     /// A bug or an I/O failure; the text is logged, never shown (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -63,14 +66,16 @@ impl AppError {
             AppError::Gone => "gone",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::Unavailable(_) => "temporarily_unavailable",
-            AppError::Internal(_) => "server_error",
+            AppError::Internal(_) | AppError::Database(_) => "server_error",
         }
     }
 
     /// The text shown to the visitor: never internal detail for 5xx.
     pub fn public_message(&self) -> String {
         match self {
-            AppError::Internal(_) => "Something went wrong on our side.".to_owned(),
+            AppError::Internal(_) | AppError::Database(_) => {
+                "Something went wrong on our side.".to_owned()
+            }
             other => other.to_string(),
         }
     }
@@ -78,7 +83,7 @@ impl AppError {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        AppError::Internal(format!("database: {e}"))
+        AppError::Database(e)
     }
 }
 
@@ -92,7 +97,7 @@ impl ResponseError for AppError {
             AppError::Gone => StatusCode::GONE,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -108,6 +113,9 @@ impl ResponseError for AppError {
 pub fn wants_json(req: &HttpRequest) -> bool {
     let path = req.path();
     if path.starts_with("/api/") || path.starts_with("/micropub") || path == "/health" {
+        return true;
+    }
+    if req.query_string().split('&').any(|kv| kv == "format=json") {
         return true;
     }
     let accept = req

@@ -1,6 +1,7 @@
 //! Building and running the application: pool, migrations, middleware and the one route table.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::dev::Server;
@@ -8,12 +9,13 @@ use actix_web::error::UrlencodedError;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, guard, web};
 
+use crate::assets;
 use crate::auth::session;
 use crate::config::Config;
 use crate::db::{self, DbPool, migrate};
 use crate::error::{self, AppError};
-use crate::routes::{admin, auth, health, public};
-use crate::{assets, telemetry};
+use crate::monitoring::{self, Metrics};
+use crate::routes::{admin, auth, health, metrics, public};
 
 /// Largest urlencoded form accepted (a note plus its fields).
 pub const FORM_LIMIT: usize = 256 * 1024;
@@ -25,6 +27,8 @@ pub struct AppState {
     pub config: Config,
     /// The SQLite connection pool.
     pub pool: DbPool,
+    /// The metrics store.
+    pub metrics: Arc<Metrics>,
     /// When the application started.
     pub started: Instant,
 }
@@ -87,15 +91,19 @@ impl Application {
                 source,
             })?;
         }
-        let pool = db::build_pool(&config.database).map_err(|source| StartupError::Pool {
-            path: config.database.path.display().to_string(),
-            source,
+        let metrics = Arc::new(Metrics::new(config.metrics.clone()));
+        let pool = db::build_pool(&config.database, metrics.enabled()).map_err(|source| {
+            StartupError::Pool {
+                path: config.database.path.display().to_string(),
+                source,
+            }
         })?;
         {
             let mut conn = pool.get().map_err(|source| StartupError::Pool {
                 path: config.database.path.display().to_string(),
                 source,
             })?;
+            let _store = monitoring::db::enter(metrics.enabled().then(|| metrics.clone()));
             let applied = migrate::run_migrations(&mut conn)?;
             for name in applied {
                 log::info!("applied migration {name}");
@@ -119,9 +127,16 @@ impl Application {
                 config.dev_identity()
             );
         }
+        if let (true, Some(interval)) = (metrics.enabled(), config.metrics.memory_interval) {
+            monitoring::memory::spawn(&metrics, interval);
+        }
+        if metrics.enabled() {
+            monitoring::memory::sample_now(&metrics);
+        }
         let state = web::Data::new(AppState {
             config,
             pool,
+            metrics,
             started: Instant::now(),
         });
         let app_state = state.clone();
@@ -140,7 +155,8 @@ impl Application {
                 .wrap(from_fn(session::refresh_cookie))
                 .wrap(from_fn(error::render_errors))
                 .wrap(Compress::default())
-                .wrap(from_fn(telemetry::access_log))
+                // Outermost, outside compression: it must see the handlers' sized bodies.
+                .wrap(from_fn(monitoring::http::track))
         })
         .listen(listener)
         .map_err(|source| StartupError::Bind {
@@ -197,6 +213,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(get_or_head().to(admin::edit_form))
                 .route(web::post().to(admin::update)),
         )
+        .service(web::resource("/admin/metrics").route(get_or_head().to(metrics::dashboard)))
+        .service(
+            web::resource("/admin/metrics-dashboard").route(get_or_head().to(metrics::dashboard)),
+        )
+        .service(web::resource("/admin/health").route(get_or_head().to(health::page)))
+        .service(web::resource("/metrics").route(get_or_head().to(metrics::prometheus)))
         .service(web::resource("/admin/delete/{id}").route(web::post().to(admin::delete)))
         .service(web::resource("/admin/undelete/{id}").route(web::post().to(admin::undelete)))
         .default_service(web::to(public::not_found));

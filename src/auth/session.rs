@@ -74,11 +74,9 @@ impl FromRequest for Owner {
                 .ok_or(AppError::LoginRequired)?;
             let hash = hash_token(&token);
             let now = db::unix_now();
-            let session = db::run(&state.pool, move |conn| {
-                Ok(sessions::touch(conn, &hash, now)?)
-            })
-            .await?
-            .ok_or(AppError::LoginRequired)?;
+            let session = db::run(&state, move |conn| Ok(sessions::touch(conn, &hash, now)?))
+                .await?
+                .ok_or(AppError::LoginRequired)?;
             if session.slid {
                 req.extensions_mut().insert(SlidSession(token));
             }

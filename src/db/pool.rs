@@ -9,10 +9,13 @@ use crate::config::DatabaseConfig;
 /// The pool every handler draws from.
 pub type DbPool = r2d2::Pool<SqliteConnectionManager>;
 
-/// Prepares each new pooled connection: WAL journal, foreign keys, busy timeout.
+/// Prepares each new pooled connection: WAL journal, foreign keys, busy timeout, and (when
+/// metrics are on) the statement timing hook.
 #[derive(Debug, Clone)]
 pub struct ConnectionSetup {
     busy_timeout: std::time::Duration,
+    /// Install the statement timing hook (`METRICS_ENABLED`).
+    instrument: bool,
 }
 
 impl CustomizeConnection<Connection, rusqlite::Error> for ConnectionSetup {
@@ -21,6 +24,9 @@ impl CustomizeConnection<Connection, rusqlite::Error> for ConnectionSetup {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        if self.instrument {
+            crate::monitoring::db::install(conn);
+        }
         Ok(())
     }
 }
@@ -29,7 +35,7 @@ impl CustomizeConnection<Connection, rusqlite::Error> for ConnectionSetup {
 ///
 /// Connections are not probed with `SELECT 1` on checkout: SQLite connections to a local file
 /// do not go stale, and the probe would cost a statement per request.
-pub fn build_pool(config: &DatabaseConfig) -> Result<DbPool, r2d2::Error> {
+pub fn build_pool(config: &DatabaseConfig, instrument: bool) -> Result<DbPool, r2d2::Error> {
     let manager = SqliteConnectionManager::file(&config.path);
     r2d2::Pool::builder()
         .max_size(config.pool_size)
@@ -38,6 +44,7 @@ pub fn build_pool(config: &DatabaseConfig) -> Result<DbPool, r2d2::Error> {
         .test_on_check_out(false)
         .connection_customizer(Box::new(ConnectionSetup {
             busy_timeout: config.busy_timeout,
+            instrument,
         }))
         .build(manager)
 }

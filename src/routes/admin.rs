@@ -12,6 +12,7 @@ use crate::db::{self, notes};
 use crate::domain::slug::slugify;
 use crate::domain::{NewNote, NoteContent, NoteUpdate};
 use crate::error::AppError;
+use crate::monitoring;
 use crate::routes::auth::CsrfForm;
 use crate::routes::public::parse_cursor;
 use crate::routes::see_other;
@@ -58,11 +59,21 @@ impl NoteFormData {
     }
 }
 
-fn html(status: actix_web::http::StatusCode, markup: maud::Markup) -> HttpResponse {
+fn html(status: actix_web::http::StatusCode, markup: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .body(markup.into_string())
+        .body(markup)
+}
+
+/// Metadata of a note business event.
+fn event_meta(id: i64, slug: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut meta = serde_json::Map::new();
+    meta.insert("note_id".into(), id.into());
+    if !slug.is_empty() {
+        meta.insert("slug".into(), slug.into());
+    }
+    meta
 }
 
 /// `GET /admin`: to the canonical `/admin/`.
@@ -77,7 +88,7 @@ pub async fn index(
     query: web::Query<IndexQuery>,
 ) -> Result<HttpResponse, AppError> {
     let before = parse_cursor(query.before.as_deref())?;
-    let mut page = db::run(&state.pool, move |conn| {
+    let mut page = db::run(&state, move |conn| {
         Ok(notes::all_page(conn, before, ADMIN_PAGE + 1)?)
     })
     .await?;
@@ -98,7 +109,9 @@ pub async fn index(
     let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
     Ok(html(
         actix_web::http::StatusCode::OK,
-        views::admin::index(&ctx, &page, older, flash),
+        monitoring::render(&state.metrics, "admin.index", || {
+            views::admin::index(&ctx, &page, older, flash)
+        }),
     ))
 }
 
@@ -117,7 +130,9 @@ pub async fn new_form(state: web::Data<AppState>, owner: Owner) -> HttpResponse 
     };
     html(
         actix_web::http::StatusCode::OK,
-        views::admin::note_form(&ctx, &view),
+        monitoring::render(&state.metrics, "admin.form", || {
+            views::admin::note_form(&ctx, &view)
+        }),
     )
 }
 
@@ -137,7 +152,7 @@ pub async fn create(
             preview,
             error,
         };
-        html(status, views::admin::note_form(&ctx, &view))
+        html(status, views::admin::note_form(&ctx, &view).into_string())
     };
     let content = match NoteContent::markdown(form.content.as_str()) {
         Ok(c) => c,
@@ -166,11 +181,14 @@ pub async fn create(
         ));
     }
     let new = NewNote::from_markdown(content, Some(requested.to_owned()), values.published);
-    let note = db::run(&state.pool, move |conn| {
+    let note = db::run(&state, move |conn| {
         Ok(notes::insert(conn, &new, OffsetDateTime::now_utc())?)
     })
     .await?;
     log::info!("note created: {} (id {})", note.slug, note.id);
+    state
+        .metrics
+        .event("note.created", event_meta(note.id, note.slug.as_str()));
     let done = if note.published { "created" } else { "drafted" };
     Ok(see_other(&format!("/admin/?done={done}")))
 }
@@ -182,7 +200,7 @@ pub async fn edit_form(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let note = db::run(&state.pool, move |conn| Ok(notes::by_id(conn, id)?))
+    let note = db::run(&state, move |conn| Ok(notes::by_id(conn, id)?))
         .await?
         .ok_or(AppError::NotFound)?;
     let form = NoteForm {
@@ -199,7 +217,9 @@ pub async fn edit_form(
     };
     Ok(html(
         actix_web::http::StatusCode::OK,
-        views::admin::note_form(&ctx, &view),
+        monitoring::render(&state.metrics, "admin.form", || {
+            views::admin::note_form(&ctx, &view)
+        }),
     ))
 }
 
@@ -212,7 +232,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
     let id = id.into_inner();
-    let note = db::run(&state.pool, move |conn| Ok(notes::by_id(conn, id)?))
+    let note = db::run(&state, move |conn| Ok(notes::by_id(conn, id)?))
         .await?
         .ok_or(AppError::NotFound)?;
     let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
@@ -224,7 +244,7 @@ pub async fn update(
             preview,
             error,
         };
-        html(status, views::admin::note_form(&ctx, &view))
+        html(status, views::admin::note_form(&ctx, &view).into_string())
     };
     // A note posted as HTML by a Micropub client stays HTML when edited here.
     let parsed = match note.content {
@@ -253,12 +273,15 @@ pub async fn update(
         published: values.published,
     };
     let now = db::unix_now();
-    db::run(&state.pool, move |conn| {
+    db::run(&state, move |conn| {
         Ok(notes::update(conn, id, &change, now)?)
     })
     .await?
     .ok_or(AppError::NotFound)?;
     log::info!("note updated: {} (id {id})", note.slug);
+    state
+        .metrics
+        .event("note.updated", event_meta(id, note.slug.as_str()));
     Ok(see_other("/admin/?done=updated"))
 }
 
@@ -291,7 +314,7 @@ async fn set_deleted(
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
     let now = db::unix_now();
-    let found = db::run(&state.pool, move |conn| {
+    let found = db::run(&state, move |conn| {
         Ok(notes::set_deleted(conn, id, deleted.then_some(now), now)?)
     })
     .await?;
@@ -299,6 +322,12 @@ async fn set_deleted(
         return Err(AppError::NotFound);
     }
     log::info!("note {id} {}", if deleted { "deleted" } else { "restored" });
+    let event = if deleted {
+        "note.deleted"
+    } else {
+        "note.undeleted"
+    };
+    state.metrics.event(event, event_meta(id, ""));
     Ok(see_other(if deleted {
         "/admin/?done=deleted"
     } else {

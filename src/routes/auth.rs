@@ -40,7 +40,7 @@ pub async fn dev_login(state: web::Data<AppState>) -> Result<HttpResponse, AppEr
     let hash = hash_token(&token);
     let now = db::unix_now();
     let who = me.clone();
-    db::run(&state.pool, move |conn| {
+    db::run(&state, move |conn| {
         sessions::delete_expired(conn, now)?;
         sessions::create(conn, &hash, &who, now)?;
         Ok(())
@@ -62,7 +62,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
     let hash = owner.session_hash().to_owned();
-    db::run(&state.pool, move |conn| Ok(sessions::delete(conn, &hash)?)).await?;
+    db::run(&state, move |conn| Ok(sessions::delete(conn, &hash)?)).await?;
     let mut response = see_other("/");
     response
         .add_cookie(&removal_cookie(&state.config))

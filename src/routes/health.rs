@@ -1,64 +1,211 @@
-//! `GET /health`: cheap liveness for load balancers and the container's health check.
+//! Health: `GET /health` (public, cheap), `GET /health?detailed=true` (owner only) and
+//! `GET /admin/health` (the details as a page).
 
+use std::time::Instant;
+
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::db;
+use crate::auth::Owner;
+use crate::db::{self, migrate};
+use crate::monitoring;
 use crate::startup::AppState;
+use crate::views;
+use crate::views::layout::PageContext;
 
 /// The version compiled into this binary.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// 200 `{"status":"ok","version":…}` when the database answers and the data directory is
-/// writable; 503 naming the failed checks otherwise.
-pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let database = db::run(&state.pool, |conn| {
-        Ok(
+/// `?detailed=true`.
+#[derive(Debug, Deserialize)]
+pub struct HealthQuery {
+    detailed: Option<String>,
+}
+
+/// What `/health?detailed=true` and `/admin/health` report.
+#[derive(Debug, Serialize)]
+pub struct Details {
+    /// `ok` or `error`.
+    pub status: &'static str,
+    /// This binary's version.
+    pub version: &'static str,
+    /// Seconds since start.
+    pub uptime_seconds: u64,
+    /// Failed checks, by name.
+    pub failed: serde_json::Map<String, serde_json::Value>,
+    /// Time for a trivial query round trip through the pool, ms.
+    pub database_latency_ms: Option<f64>,
+    /// Pool gauges.
+    pub pool: monitoring::report::PoolGauges,
+    /// Applied migrations, in order.
+    pub migrations_applied: Vec<String>,
+    /// Migrations compiled into the binary.
+    pub migrations_known: usize,
+    /// Free and total bytes on the data directory's file system.
+    pub disk: Option<Disk>,
+    /// Resident memory and its high-water mark, bytes.
+    pub memory: Option<Memory>,
+    /// The data directory.
+    pub data_path: String,
+    /// `METRICS_ENABLED`.
+    pub metrics_enabled: bool,
+}
+
+/// Disk space.
+#[derive(Debug, Serialize)]
+pub struct Disk {
+    /// Bytes available to starpunk.
+    pub free_bytes: u64,
+    /// Size of the file system.
+    pub total_bytes: u64,
+}
+
+/// Memory.
+#[derive(Debug, Serialize)]
+pub struct Memory {
+    /// Resident set size.
+    pub rss_bytes: u64,
+    /// High-water mark.
+    pub peak_rss_bytes: u64,
+}
+
+struct Checks {
+    failed: serde_json::Map<String, serde_json::Value>,
+    database_latency_ms: Option<f64>,
+    migrations: Vec<String>,
+}
+
+async fn checks(state: &AppState, detailed: bool) -> Checks {
+    let start = Instant::now();
+    let database = db::run(state, move |conn| {
+        if detailed {
+            Ok(migrate::applied_migrations(conn)?)
+        } else {
             conn.query_row("SELECT count(*) FROM schema_migrations", [], |r| {
                 r.get::<_, i64>(0)
-            })?,
-        )
+            })?;
+            Ok(Vec::new())
+        }
     })
     .await;
+    let latency = start.elapsed().as_secs_f64() * 1000.0;
     let data_path = state.config.data_path.clone();
     let data_dir = web::block(move || probe_writable(&data_path)).await;
-    let mut failures = serde_json::Map::new();
-    if let Err(e) = database {
-        log::warn!("health: database check failed: {e}");
-        failures.insert("database".into(), json!("the database does not answer"));
+    let mut failed = serde_json::Map::new();
+    let mut migrations = Vec::new();
+    let mut database_latency_ms = None;
+    match database {
+        Ok(applied) => {
+            migrations = applied;
+            database_latency_ms = Some(latency);
+        }
+        Err(e) => {
+            log::warn!("health: database check failed: {e}");
+            failed.insert("database".into(), json!("the database does not answer"));
+        }
     }
     match data_dir {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
             log::warn!("health: data directory is not writable: {e}");
-            failures.insert(
+            failed.insert(
                 "data_dir".into(),
                 json!("the data directory is not writable"),
             );
         }
         Err(e) => {
             log::warn!("health: data directory check did not run: {e}");
-            failures.insert(
+            failed.insert(
                 "data_dir".into(),
                 json!("the data directory check did not run"),
             );
         }
     }
-    let builder = if failures.is_empty() {
-        HttpResponse::Ok().json(json!({"status": "ok", "version": VERSION}))
+    Checks {
+        failed,
+        database_latency_ms,
+        migrations,
+    }
+}
+
+/// The detailed health report.
+pub async fn details(state: &AppState) -> Details {
+    let checks = checks(state, true).await;
+    Details {
+        status: if checks.failed.is_empty() {
+            "ok"
+        } else {
+            "error"
+        },
+        version: VERSION,
+        uptime_seconds: state.started.elapsed().as_secs(),
+        failed: checks.failed,
+        database_latency_ms: checks.database_latency_ms,
+        pool: super::metrics::pool_gauges(state),
+        migrations_applied: checks.migrations,
+        migrations_known: migrate::known_migrations().len(),
+        disk: disk_space(&state.config.data_path),
+        memory: monitoring::memory::read().map(|(rss, hwm)| Memory {
+            rss_bytes: rss,
+            peak_rss_bytes: hwm,
+        }),
+        data_path: state.config.data_path.display().to_string(),
+        metrics_enabled: state.metrics.enabled(),
+    }
+}
+
+/// `GET /health`: 200 `{"status":"ok","version":…}` when the database answers and the data
+/// directory is writable, 503 naming the failed checks otherwise. With `?detailed=true` the
+/// owner gets the details; anyone else gets the basic answer.
+pub async fn health(
+    state: web::Data<AppState>,
+    owner: Option<Owner>,
+    query: web::Query<HealthQuery>,
+) -> HttpResponse {
+    let detailed = owner.is_some() && query.detailed.as_deref() == Some("true");
+    let mut response = if detailed {
+        let details = details(&state).await;
+        if details.failed.is_empty() {
+            HttpResponse::Ok().json(details)
+        } else {
+            HttpResponse::ServiceUnavailable().json(details)
+        }
     } else {
-        HttpResponse::ServiceUnavailable().json(json!({
-            "status": "error",
-            "version": VERSION,
-            "failed": failures,
-        }))
+        let checks = checks(&state, false).await;
+        if checks.failed.is_empty() {
+            HttpResponse::Ok().json(json!({"status": "ok", "version": VERSION}))
+        } else {
+            HttpResponse::ServiceUnavailable().json(json!({
+                "status": "error",
+                "version": VERSION,
+                "failed": checks.failed,
+            }))
+        }
     };
-    let mut response = builder;
-    response.headers_mut().insert(
-        actix_web::http::header::CACHE_CONTROL,
-        actix_web::http::header::HeaderValue::from_static("no-store"),
-    );
     response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `GET /admin/health`: the details as a page.
+pub async fn page(state: web::Data<AppState>, owner: Owner) -> HttpResponse {
+    let details = details(&state).await;
+    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let html = monitoring::render(&state.metrics, "admin.health", || {
+        views::health::page(&ctx, &details)
+    });
+    let mut builder = if details.failed.is_empty() {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    builder
+        .content_type("text/html; charset=utf-8")
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .body(html)
 }
 
 /// Creates, writes and removes a small file in the data directory.
@@ -70,4 +217,24 @@ fn probe_writable(dir: &std::path::Path) -> std::io::Result<()> {
     ));
     std::fs::write(&probe, b"ok")?;
     std::fs::remove_file(&probe)
+}
+
+/// Free and total space of the file system holding `path` (`statvfs`).
+fn disk_space(path: &std::path::Path) -> Option<Disk> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a valid NUL-terminated string and `stat` points to writable memory
+    // of the right type; statvfs only writes into it and we read it only on success.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: statvfs returned 0, so it initialised the struct.
+    let stat = unsafe { stat.assume_init() };
+    let block = stat.f_frsize as u64;
+    Some(Disk {
+        free_bytes: stat.f_bavail as u64 * block,
+        total_bytes: stat.f_blocks as u64 * block,
+    })
 }

@@ -7,6 +7,7 @@ use crate::auth::Owner;
 use crate::db::{self, notes};
 use crate::domain::{Cursor, Slug};
 use crate::error::AppError;
+use crate::monitoring;
 use crate::startup::AppState;
 use crate::views;
 use crate::views::layout::PageContext;
@@ -36,7 +37,7 @@ pub async fn home(
 ) -> Result<HttpResponse, AppError> {
     let before = parse_cursor(query.before.as_deref())?;
     let per_page = state.config.notes_per_page;
-    let mut page = db::run(&state.pool, move |conn| {
+    let mut page = db::run(&state, move |conn| {
         Ok(notes::visible_page(conn, before, per_page + 1)?)
     })
     .await?;
@@ -47,10 +48,12 @@ pub async fn home(
         None
     };
     let ctx = PageContext::new(&state.config, owner.as_ref().map(|o| o.csrf_token.as_str()));
-    let html = views::notes::home(&ctx, &page, older, before.is_none());
+    let html = monitoring::render(&state.metrics, "home", || {
+        views::notes::home(&ctx, &page, older, before.is_none())
+    });
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(html.into_string()))
+        .body(html))
 }
 
 /// `GET /notes/{slug}`: one note; 404 for unknown slugs and (for visitors) drafts, 410 once
@@ -61,7 +64,7 @@ pub async fn note(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound)?;
-    let note = db::run(&state.pool, move |conn| Ok(notes::by_slug(conn, &slug)?))
+    let note = db::run(&state, move |conn| Ok(notes::by_slug(conn, &slug)?))
         .await?
         .ok_or(AppError::NotFound)?;
     if note.is_deleted() {
@@ -73,7 +76,9 @@ pub async fn note(
     let ctx = PageContext::new(&state.config, owner.as_ref().map(|o| o.csrf_token.as_str()));
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(views::notes::note_page(&ctx, &note).into_string()))
+        .body(monitoring::render(&state.metrics, "note", || {
+            views::notes::note_page(&ctx, &note)
+        })))
 }
 
 /// The default service: everything no route matched.

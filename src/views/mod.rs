@@ -3,7 +3,9 @@
 pub mod admin;
 pub mod auth;
 pub mod error;
+pub mod health;
 pub mod layout;
+pub mod metrics;
 pub mod notes;
 
 use time::OffsetDateTime;

@@ -1,0 +1,113 @@
+//! The HTTP middleware: request id, access log line, and one record per request.
+//!
+//! The response size is taken only from the body's *declared* size (`BodySize`): this
+//! middleware never reads, buffers or converts a body, so a streamed or compressed body passes
+//! through untouched (StarPunk 1.1.2 read streaming bodies here and answered 500 for every
+//! static file). It is registered outermost, outside compression, so it sees the handler's own
+//! sized bodies.
+
+use std::time::Instant;
+
+use actix_web::body::{BodySize, BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, web};
+use serde_json::{Map, Value};
+
+use super::{OpType, request_id};
+use crate::startup::AppState;
+
+/// The request id of a request, stored in its extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Middleware: see the module documentation.
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(request_id::HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| request_id::is_safe(v))
+        .map_or_else(request_id::generate, str::to_owned);
+    req.extensions_mut().insert(RequestId(id.clone()));
+    request_id::scope(id.clone(), observe(req, next, id)).await
+}
+
+/// The measured part of [`track`], run with the request id in scope so every log line of the
+/// request (the access line included) carries it.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    id: String,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let start = Instant::now();
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.metrics.clone())
+        .filter(|m| m.enabled());
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let request_size = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+
+    // Handler errors arrive here as responses (the error pages middleware renders them), so
+    // they get their id and record too. The request must not be cloned before the call: the
+    // router needs to own it.
+    let mut res = next.call(req).await?.map_into_boxed_body();
+
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(request_id::HEADER), value);
+    }
+    let status = res.status();
+    let elapsed = start.elapsed();
+    let response_size = match res.response().body().size() {
+        BodySize::Sized(n) => Some(n),
+        BodySize::None => Some(0),
+        BodySize::Stream => None,
+    };
+    log::info!(
+        target: "starpunk::access",
+        "{method} {path} {} {:.1}ms",
+        status.as_u16(),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    if let Some(metrics) = metrics {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".to_owned());
+        let name = format!("{method} {route}");
+        metrics.record(
+            OpType::Http,
+            &name,
+            elapsed,
+            status.is_server_error(),
+            false,
+            || {
+                let mut meta = Map::new();
+                meta.insert("request_id".into(), Value::from(id));
+                meta.insert("method".into(), Value::from(method.as_str()));
+                meta.insert("route".into(), Value::from(route));
+                meta.insert("status".into(), Value::from(status.as_u16()));
+                meta.insert(
+                    "request_size".into(),
+                    request_size.map_or(Value::Null, Value::from),
+                );
+                meta.insert(
+                    "response_size".into(),
+                    response_size.map_or(Value::Null, Value::from),
+                );
+                meta
+            },
+        );
+    }
+    Ok(res)
+}

@@ -1,0 +1,105 @@
+//! `/admin/metrics` (dashboard and JSON, owner only) and `/metrics` (Prometheus, bearer token).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use hmac::Mac;
+use serde::Deserialize;
+
+use crate::auth::Owner;
+use crate::error::AppError;
+use crate::monitoring::report::{PoolGauges, Report};
+use crate::monitoring::{self, prometheus};
+use crate::startup::AppState;
+use crate::views;
+use crate::views::layout::PageContext;
+
+/// `?format=json`.
+#[derive(Debug, Deserialize)]
+pub struct FormatQuery {
+    format: Option<String>,
+}
+
+/// The pool's gauges now.
+pub fn pool_gauges(state: &AppState) -> PoolGauges {
+    let pool = state.pool.state();
+    PoolGauges {
+        size: state.config.database.pool_size,
+        connections: pool.connections,
+        idle: pool.idle_connections,
+        in_use: pool.connections.saturating_sub(pool.idle_connections),
+    }
+}
+
+/// The metrics report now.
+pub fn report(state: &AppState) -> Report {
+    Report::build(&state.metrics, state.metrics.snapshot(), pool_gauges(state))
+}
+
+/// `GET /admin/metrics` and `/admin/metrics-dashboard`: the page, or JSON for
+/// `Accept: application/json` / `?format=json`.
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    owner: Owner,
+    req: HttpRequest,
+    query: web::Query<FormatQuery>,
+) -> HttpResponse {
+    let report = report(&state);
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let json = query.format.as_deref() == Some("json")
+        || (accept.contains("application/json") && !accept.contains("text/html"));
+    if json {
+        return HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(report);
+    }
+    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let html = monitoring::render(&state.metrics, "admin.metrics", || {
+        views::metrics::dashboard(&ctx, &report)
+    });
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::VARY, "Accept"))
+        .body(html)
+}
+
+/// `GET /metrics`: Prometheus text, only with `METRICS_PROMETHEUS_TOKEN` and that bearer
+/// token; 404 otherwise, so the endpoint's existence is not revealed.
+pub async fn prometheus(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let Some(expected) = &state.config.metrics.prometheus_token else {
+        return Err(AppError::NotFound);
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same_secret(given, expected.expose()) {
+        return Err(AppError::NotFound);
+    }
+    let snap = state.metrics.snapshot();
+    let report = Report::build(&state.metrics, snap.clone(), pool_gauges(&state));
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(prometheus::render(&snap, &report)))
+}
+
+/// Constant-time comparison (through HMAC verification) of two secrets.
+fn same_secret(given: &str, expected: &str) -> bool {
+    let key = b"starpunk-token-compare";
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+    mac.update(expected.as_bytes());
+    let tag = mac.finalize().into_bytes();
+    let mut check = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("any key length");
+    check.update(given.as_bytes());
+    check.verify_slice(&tag).is_ok()
+}
