@@ -361,7 +361,7 @@ impl Metrics {
             .flat_map(|(kind, names)| {
                 names
                     .iter()
-                    .map(move |(name, agg)| (*kind, name.clone(), agg.clone()))
+                    .map(move |(name, agg)| (*kind, name.clone(), *agg))
             })
             .collect();
         operations.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));

@@ -220,6 +220,8 @@ fn probe_writable(dir: &std::path::Path) -> std::io::Result<()> {
 }
 
 /// Free and total space of the file system holding `path` (`statvfs`).
+// The statvfs field types differ between platforms (u32 on some), hence the casts.
+#[allow(clippy::unnecessary_cast)]
 fn disk_space(path: &std::path::Path) -> Option<Disk> {
     use std::os::unix::ffi::OsStrExt;
     let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;

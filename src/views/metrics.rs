@@ -174,7 +174,7 @@ fn panels(report: &Report) -> Markup {
         .iter()
         .filter(|o| o.kind == OpType::Database)
         .collect();
-    queries.sort_by(|a, b| b.count.cmp(&a.count));
+    queries.sort_by_key(|q| std::cmp::Reverse(q.count));
     let mut slowest: Vec<_> = report
         .recent
         .iter()

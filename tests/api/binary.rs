@@ -109,7 +109,12 @@ async fn it_serves_on_defaults_and_never_logs_secrets() {
     let base = format!("http://127.0.0.1:{port}");
     let client = crate::helpers::client();
 
-    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    let health = client
+        .get(format!("{base}/health"))
+        .header("X-Request-ID", "binary-test-1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     let home = client.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(home.status(), 200);
@@ -139,7 +144,11 @@ async fn it_serves_on_defaults_and_never_logs_secrets() {
         dir.path().join("data/starpunk.db").exists(),
         "data in ./data"
     );
-    assert!(log.contains("GET /health 200"), "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("[binary-test-1]") && l.contains("GET /health 200")),
+        "the access line carries the request id: {log}"
+    );
     assert!(log.contains("GET /admin/ 200"), "{log}");
     assert!(!log.contains("token=x"), "query strings are not logged");
     assert!(!log.contains(&token), "the session token is never logged");
