@@ -6,6 +6,8 @@
 //! only millisecond resolution here). No call site wraps its statements.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,7 +15,7 @@ use rusqlite::Connection;
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
 use serde_json::{Map, Value};
 
-use super::{Metrics, OpType, request_id};
+use super::{DbMeta, Metadata, Metrics, OpType, request_id};
 
 /// Longest SQL text kept in a sample.
 pub const SQL_MAX_CHARS: usize = 200;
@@ -67,28 +69,61 @@ fn hook(event: TraceEvent<'_>) {
     }
 }
 
+/// What a statement's SQL text tells, worked out once per distinct text and cached per thread.
+struct Classified {
+    name: String,
+    kind: &'static str,
+    table: Arc<str>,
+    sql: Arc<str>,
+}
+
+/// Distinct statement texts remembered per thread before the cache starts over.
+const CLASSIFIED_MAX: usize = 512;
+
+thread_local! {
+    static CLASSIFIED: RefCell<HashMap<String, Rc<Classified>>> = RefCell::new(HashMap::new());
+}
+
+fn classified(sql: &str) -> Rc<Classified> {
+    CLASSIFIED.with(|cache| {
+        if let Some(found) = cache.borrow().get(sql) {
+            return found.clone();
+        }
+        let (kind, table) = classify(sql);
+        let info = Rc::new(Classified {
+            name: format!("{kind} {table}"),
+            kind,
+            table: Arc::from(table),
+            sql: Arc::from(cut(sql)),
+        });
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CLASSIFIED_MAX {
+            cache.clear();
+        }
+        cache.insert(sql.to_owned(), info.clone());
+        info
+    })
+}
+
 /// Records one finished statement.
 pub fn record(metrics: &Metrics, sql: &str, duration: std::time::Duration) {
-    let (kind, table) = classify(sql);
-    let name = format!("{kind} {table}");
+    let info = classified(sql);
     let slow = duration >= metrics.config().slow_query_threshold;
-    let text = cut(sql);
     if slow {
         log::warn!(
-            "slow query ({:.1} ms, request {}): {text}",
+            "slow query ({:.1} ms, request {}): {}",
             duration.as_secs_f64() * 1000.0,
-            request_id::current().unwrap_or_else(|| "-".to_owned())
+            request_id::current().unwrap_or_else(|| "-".to_owned()),
+            info.sql
         );
     }
-    metrics.record(OpType::Database, &name, duration, false, slow, || {
-        let mut meta = Map::new();
-        meta.insert("kind".into(), Value::from(kind));
-        meta.insert("table".into(), Value::from(table.clone()));
-        meta.insert("sql".into(), Value::from(text));
-        if let Some(id) = request_id::current() {
-            meta.insert("request_id".into(), Value::from(id));
-        }
-        meta
+    metrics.record(OpType::Database, &info.name, duration, false, slow, || {
+        Metadata::Database(DbMeta {
+            kind: info.kind,
+            table: info.table.clone(),
+            sql: info.sql.clone(),
+            request_id: request_id::current(),
+        })
     });
 }
 
@@ -106,7 +141,7 @@ pub fn record_error(metrics: &Metrics, error: &rusqlite::Error) {
             if let Some(id) = request_id::current() {
                 meta.insert("request_id".into(), Value::from(id));
             }
-            meta
+            Metadata::Fields(meta)
         },
     );
 }

@@ -8,15 +8,13 @@
 
 use std::time::Instant;
 
+use super::{HttpMeta, Metadata, OpType, request_id};
+use crate::startup::AppState;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
-use serde_json::{Map, Value};
-
-use super::{OpType, request_id};
-use crate::startup::AppState;
 
 /// The request id of a request, stored in its extensions.
 #[derive(Debug, Clone)]
@@ -92,20 +90,14 @@ async fn observe(
             status.is_server_error(),
             false,
             || {
-                let mut meta = Map::new();
-                meta.insert("request_id".into(), Value::from(id));
-                meta.insert("method".into(), Value::from(method.as_str()));
-                meta.insert("route".into(), Value::from(route));
-                meta.insert("status".into(), Value::from(status.as_u16()));
-                meta.insert(
-                    "request_size".into(),
-                    request_size.map_or(Value::Null, Value::from),
-                );
-                meta.insert(
-                    "response_size".into(),
-                    response_size.map_or(Value::Null, Value::from),
-                );
-                meta
+                Metadata::Http(HttpMeta {
+                    request_id: id,
+                    method: method.as_str().to_owned(),
+                    route,
+                    status: status.as_u16(),
+                    request_size,
+                    response_size,
+                })
             },
         );
     }

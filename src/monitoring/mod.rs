@@ -13,7 +13,10 @@ pub mod report;
 pub mod request_id;
 pub mod store;
 
-pub use store::{Admission, Aggregate, MemorySample, Metrics, OpType, Sample, Snapshot};
+pub use store::{
+    Admission, Aggregate, DbMeta, HttpMeta, MemorySample, Metadata, Metrics, OpType, Sample,
+    Snapshot,
+};
 
 use std::time::Instant;
 
@@ -29,7 +32,7 @@ pub fn render(metrics: &Metrics, name: &str, page: impl FnOnce() -> Markup) -> S
     metrics.record(OpType::Render, name, start.elapsed(), false, false, || {
         let mut meta = serde_json::Map::new();
         meta.insert("bytes".into(), html.len().into());
-        meta
+        Metadata::Fields(meta)
     });
     html
 }

@@ -9,8 +9,8 @@
 //! always admitted.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -131,7 +131,59 @@ pub struct Sample {
     /// The process that recorded it.
     pub process_id: u32,
     /// Details: status, sizes, SQL text, request id ….
-    pub metadata: Map<String, Value>,
+    pub metadata: Metadata,
+}
+
+impl Sample {
+    /// The SQL text of a database sample.
+    pub fn sql(&self) -> Option<&str> {
+        match &self.metadata {
+            Metadata::Database(db) => Some(&db.sql),
+            _ => None,
+        }
+    }
+}
+
+/// Typed details of a sample; serialised as a plain JSON object.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Metadata {
+    /// An HTTP request.
+    Http(HttpMeta),
+    /// A SQL statement.
+    Database(DbMeta),
+    /// Anything else (renders, business events).
+    Fields(Map<String, Value>),
+}
+
+/// Details of an HTTP request.
+#[derive(Debug, Clone, Serialize)]
+pub struct HttpMeta {
+    /// The request id.
+    pub request_id: String,
+    /// The method.
+    pub method: String,
+    /// The route pattern.
+    pub route: String,
+    /// The status code.
+    pub status: u16,
+    /// Declared request body size (`Content-Length`), if any.
+    pub request_size: Option<u64>,
+    /// Declared response body size; `None` for a streamed body.
+    pub response_size: Option<u64>,
+}
+
+/// Details of a SQL statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct DbMeta {
+    /// `select`, `insert`, `update`, `delete` or `other`.
+    pub kind: &'static str,
+    /// The main table, or `unknown`.
+    pub table: Arc<str>,
+    /// The SQL text, at most 200 characters.
+    pub sql: Arc<str>,
+    /// The request that ran it, if any.
+    pub request_id: Option<String>,
 }
 
 /// Operations of one wall-clock minute.
@@ -257,7 +309,7 @@ impl Metrics {
         duration: Duration,
         error: bool,
         forced: bool,
-        metadata: impl FnOnce() -> Map<String, Value>,
+        metadata: impl FnOnce() -> Metadata,
     ) -> Option<Admission> {
         if !self.config.enabled {
             return None;
@@ -335,7 +387,7 @@ impl Metrics {
     /// Records a business event (always sampled), e.g. `note.created`.
     pub fn event(&self, name: &str, metadata: Map<String, Value>) {
         self.record(OpType::Business, name, Duration::ZERO, false, true, || {
-            metadata
+            Metadata::Fields(metadata)
         });
     }
 
@@ -442,7 +494,7 @@ mod tests {
                 Duration::from_micros(i),
                 i % 10 == 0,
                 false,
-                Map::new,
+                || Metadata::Fields(Map::new()),
             );
         }
         let snap = m.snapshot();
@@ -466,7 +518,7 @@ mod tests {
                     Duration::from_micros(5),
                     false,
                     false,
-                    Map::new,
+                    || Metadata::Fields(Map::new()),
                 )
                 .is_some()
             })
@@ -482,7 +534,7 @@ mod tests {
                 Duration::from_micros(5),
                 false,
                 false,
-                Map::new,
+                || Metadata::Fields(Map::new()),
             );
         }
         assert_eq!(small.snapshot().samples.len(), 50);
@@ -497,7 +549,7 @@ mod tests {
             Duration::from_millis(150),
             false,
             true,
-            Map::new,
+            || Metadata::Fields(Map::new()),
         );
         m.event("note.created", Map::new());
         let snap = m.snapshot();
@@ -515,7 +567,7 @@ mod tests {
                 Duration::from_micros(80),
                 false,
                 false,
-                Map::new,
+                || Metadata::Fields(Map::new()),
             );
         }
         for _ in 0..10 {
@@ -525,7 +577,7 @@ mod tests {
                 Duration::from_millis(40),
                 false,
                 false,
-                Map::new,
+                || Metadata::Fields(Map::new()),
             );
         }
         let (_, _, agg) = m.snapshot().operations.remove(0);
@@ -544,8 +596,10 @@ mod tests {
         config.enabled = false;
         let m = Metrics::new(config);
         assert!(
-            m.record(OpType::Http, "GET /", Duration::ZERO, true, true, Map::new)
-                .is_none()
+            m.record(OpType::Http, "GET /", Duration::ZERO, true, true, || {
+                Metadata::Fields(Map::new())
+            })
+            .is_none()
         );
         assert!(m.snapshot().operations.is_empty());
     }

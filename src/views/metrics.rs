@@ -247,14 +247,14 @@ fn panels(report: &Report) -> Markup {
                 @if slowest.is_empty() { p.empty { "No statements sampled yet." } }
                 ol.statements {
                     @for s in &slowest {
-                        li { (fmt_ms(s.duration_ms)) " — " code { (s.metadata.get("sql").and_then(|v| v.as_str()).unwrap_or(&s.name)) } }
+                        li { (fmt_ms(s.duration_ms)) " — " code { (s.sql().unwrap_or(&s.name)) } }
                     }
                 }
                 h3 { "Slow queries (over " (fmt_ms(report.slow_query_threshold_ms)) ")" }
                 @if report.slow_queries.is_empty() { p.empty #no-slow { "None." } }
                 ol.statements #slow {
                     @for s in &report.slow_queries {
-                        li { (fmt_time(s.timestamp_ms)) " · " (fmt_ms(s.duration_ms)) " — " code { (s.metadata.get("sql").and_then(|v| v.as_str()).unwrap_or(&s.name)) } }
+                        li { (fmt_time(s.timestamp_ms)) " · " (fmt_ms(s.duration_ms)) " — " code { (s.sql().unwrap_or(&s.name)) } }
                     }
                 }
             }
