@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::db::{self, DbPool, migrate};
 use crate::error::{self, AppError};
 use crate::monitoring::{self, Metrics};
-use crate::routes::{admin, auth, health, metrics, public};
+use crate::routes::{admin, auth, health, metrics, public, search};
 
 /// Largest urlencoded form accepted (a note plus its fields).
 pub const FORM_LIMIT: usize = 256 * 1024;
@@ -197,6 +197,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(get_or_head().to(public::home)))
         .service(web::resource("/notes/{slug}").route(get_or_head().to(public::note)))
         .service(web::resource("/static/{path:.*}").route(get_or_head().to(assets::serve)))
+        .service(web::resource("/search").route(get_or_head().to(search::page)))
+        .service(web::resource("/api/search").route(get_or_head().to(search::api)))
         .service(web::resource("/health").route(get_or_head().to(health::health)))
         .service(web::resource("/auth/login").route(get_or_head().to(auth::login_page)))
         .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))

@@ -168,9 +168,15 @@ mod tests {
     #[test]
     fn migrations_apply_once_and_are_recorded() {
         let mut conn = Connection::open_in_memory().unwrap();
-        assert_eq!(run_migrations(&mut conn).unwrap(), ["001_initial"]);
+        assert_eq!(
+            run_migrations(&mut conn).unwrap(),
+            ["001_initial", "002_search"]
+        );
         assert!(run_migrations(&mut conn).unwrap().is_empty());
-        assert_eq!(applied_migrations(&conn).unwrap(), ["001_initial"]);
+        assert_eq!(
+            applied_migrations(&conn).unwrap(),
+            ["001_initial", "002_search"]
+        );
     }
 
     #[test]

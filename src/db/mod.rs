@@ -6,6 +6,7 @@
 pub mod migrate;
 pub mod notes;
 pub mod pool;
+pub mod search;
 pub mod sessions;
 
 pub use pool::{DbPool, build_pool};

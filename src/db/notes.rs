@@ -9,7 +9,13 @@ use crate::domain::{Cursor, NewNote, Note, NoteContent, NoteUpdate, Slug};
 const COLUMNS: &str = "id, slug, content, content_type, content_html, content_hash, name, \
                        properties, published, published_at, created_at, updated_at, deleted_at";
 
-fn from_row(row: &Row<'_>) -> rusqlite::Result<Note> {
+/// The same columns qualified with the table name, for joins.
+pub const COLUMNS_QUALIFIED: &str = "notes.id, notes.slug, notes.content, notes.content_type, \
+    notes.content_html, notes.content_hash, notes.name, notes.properties, notes.published, \
+    notes.published_at, notes.created_at, notes.updated_at, notes.deleted_at";
+
+/// Builds a [`Note`] from the first 13 columns of a row, in [`COLUMNS`] order.
+pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Note> {
     let slug: String = row.get(1)?;
     let kind: String = row.get(3)?;
     let properties: String = row.get(7)?;

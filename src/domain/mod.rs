@@ -2,6 +2,7 @@
 
 pub mod content;
 pub mod note;
+pub mod search;
 pub mod slug;
 
 pub use content::NoteContent;

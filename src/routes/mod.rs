@@ -5,6 +5,7 @@ pub mod auth;
 pub mod health;
 pub mod metrics;
 pub mod public;
+pub mod search;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;

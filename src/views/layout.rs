@@ -64,6 +64,12 @@ pub fn page(ctx: &PageContext<'_>, title: &str, content: Markup) -> Markup {
                     a.site-title href="/" { (site.name) }
                     nav.site-nav aria-label="Site" {
                         a href="/" { "Notes" }
+                        @if ctx.config.search_enabled {
+                            form.header-search role="search" method="get" action="/search" {
+                                label.visually-hidden for="header-q" { "Search notes" }
+                                input #header-q type="search" name="q" placeholder="Search" required;
+                            }
+                        }
                         @if let Some(csrf) = ctx.owner_csrf {
                             a href="/admin/" { "Admin" }
                             a href="/admin/new" { "New note" }

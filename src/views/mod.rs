@@ -7,6 +7,7 @@ pub mod health;
 pub mod layout;
 pub mod metrics;
 pub mod notes;
+pub mod search;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;

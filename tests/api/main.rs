@@ -9,3 +9,4 @@ mod helpers;
 mod migrations;
 mod monitoring;
 mod public;
+mod search;

@@ -208,26 +208,32 @@ async fn a_slow_statement_is_recorded_and_listed_even_at_rate_zero() {
         let conn = state.pool.get().unwrap();
         let n: i64 = conn
             .query_row(
-                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) \
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) \
                  SELECT count(*) FROM c",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(n, 3_000_000);
+        assert_eq!(n, 1_000_000);
     })
     .await
     .unwrap();
     let report = metrics_json(&app).await;
-    let slow = report["slow_queries"].as_array().unwrap();
+    // The migrations may have been slow too on a busy machine: look for ours.
+    let slow: Vec<&Value> = report["slow_queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| {
+            s["metadata"]["sql"]
+                .as_str()
+                .unwrap()
+                .starts_with("WITH RECURSIVE")
+        })
+        .collect();
     assert_eq!(slow.len(), 1, "{slow:?}");
     assert!(slow[0]["duration_ms"].as_f64().unwrap() >= 20.0);
-    assert!(
-        slow[0]["metadata"]["sql"]
-            .as_str()
-            .unwrap()
-            .starts_with("WITH RECURSIVE")
-    );
+    assert_eq!(slow[0]["name"], "select c");
     assert!(
         report["recent"]
             .as_array()
@@ -236,7 +242,11 @@ async fn a_slow_statement_is_recorded_and_listed_even_at_rate_zero() {
             .any(|s| s["type"] == "database")
     );
     let page = app.get_html("/admin/metrics", StatusCode::OK).await;
-    assert_eq!(select(&page, "#slow li").len(), 1);
+    assert!(
+        texts(&page, "#slow li")
+            .iter()
+            .any(|li| li.contains("WITH RECURSIVE"))
+    );
 }
 
 #[tokio::test]

@@ -1,0 +1,91 @@
+//! The search page: form, results with highlighted excerpts, pagination, empty states.
+
+use maud::{Markup, PreEscaped, html};
+
+use super::layout::{PageContext, page as layout};
+use crate::routes::search::ResultItem;
+
+/// What the page shows.
+pub enum SearchView {
+    /// No query yet: just the form.
+    Form,
+    /// A query and a page of its results.
+    Results {
+        /// The query as typed.
+        query: String,
+        /// This page's results.
+        items: Vec<ResultItem>,
+        /// Matches in all.
+        total: u64,
+        /// 1-based page number.
+        page: u32,
+        /// Results per page.
+        page_size: u32,
+    },
+}
+
+fn form(query: &str) -> Markup {
+    html! {
+        form.search-form role="search" method="get" action="/search" {
+            label.visually-hidden for="search-q" { "Search notes" }
+            input #search-q type="search" name="q" value=(query) placeholder="Search notes" required;
+            button.button type="submit" { "Search" }
+        }
+    }
+}
+
+/// The page.
+pub fn page(ctx: &PageContext<'_>, view: &SearchView) -> Markup {
+    let content = match view {
+        SearchView::Form => html! {
+            h1 { "Search" }
+            (form(""))
+        },
+        SearchView::Results {
+            query,
+            items,
+            total,
+            page,
+            page_size,
+        } => {
+            let shown_from = u64::from(page - 1) * u64::from(*page_size) + 1;
+            let has_more = u64::from(*page) * u64::from(*page_size) < *total;
+            let encoded: String = url::form_urlencoded::byte_serialize(query.as_bytes()).collect();
+            html! {
+                h1 { "Search" }
+                (form(query))
+                @if *total == 0 {
+                    p.empty #search-count { "No notes match “" (query) "”." }
+                } @else {
+                    p #search-count {
+                        (total) @if *total == 1 { " note matches" } @else { " notes match" } " “" (query) "”"
+                        @if *total > u64::from(*page_size) {
+                            " · showing " (shown_from) "–" (shown_from + items.len() as u64 - 1)
+                        }
+                    }
+                    ol.search-results {
+                        @for item in items {
+                            li.search-result {
+                                a.result-title href=(item.url) { (item.title) }
+                                @if item.draft { " " span.badge.badge-draft { "Draft" } }
+                                " "
+                                time datetime=(item.published) { (item.published.get(..10).unwrap_or_default()) }
+                                // Escaped text with only <mark> added: see domain::search::highlight.
+                                p.excerpt { (PreEscaped(&item.excerpt_html)) }
+                            }
+                        }
+                    }
+                    nav.pagination aria-label="Result pages" {
+                        @if *page > 1 {
+                            a.button.button-secondary rel="prev" href=(format!("/search?q={encoded}&page={}", page - 1)) { "← Previous" }
+                        }
+                        @if has_more {
+                            a.button rel="next" href=(format!("/search?q={encoded}&page={}", page + 1)) { "Next →" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(ctx, "Search", content)
+}
