@@ -89,6 +89,12 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         .insert_header((
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        // Served as stored: the strong ETag names exactly these bytes, so the compression
+        // middleware must not re-encode them under the same ETag.
+        .insert_header((
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
         ));
     if matches {
         return Ok(response.finish());

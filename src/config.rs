@@ -530,11 +530,11 @@ impl Parser {
             .unwrap_or_else(|| Url::parse("https://indielogin.com/").expect("default is valid"));
         let dev_mode = self.boolean("DEV_MODE", raw.dev_mode, false);
         let dev_admin_me = self.optional_url("DEV_ADMIN_ME", raw.dev_admin_me);
-        if dev_mode && site.is_https() && !is_local_host(&site.url) {
+        if dev_mode && !is_local_host(&site.url) {
             self.problem(
                 "DEV_MODE",
                 "true",
-                "false when SITE_URL is a public https address (dev login has no password)",
+                "false unless SITE_URL is a localhost address (dev login has no password)",
             );
         }
         let log_level = match raw.log_level.as_deref().map(str::trim) {

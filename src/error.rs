@@ -39,6 +39,9 @@ pub enum AppError {
         /// The limit that was exceeded, in bytes.
         limit: usize,
     },
+    /// The body's content type is not one this endpoint reads (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// A dependency (the database pool) cannot serve now (503).
     #[error("{0}")]
     Unavailable(String),
@@ -65,6 +68,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Gone => "gone",
             AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unavailable(_) => "temporarily_unavailable",
             AppError::Internal(_) | AppError::Database(_) => "server_error",
         }
@@ -96,6 +100,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -123,7 +128,24 @@ pub fn wants_json(req: &HttpRequest) -> bool {
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    accept.contains("json") && !accept.contains("text/html")
+    let (mut json, mut html) = (0.0_f32, 0.0_f32);
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .filter(|q| (0.0..=1.0).contains(q))
+            .unwrap_or(1.0);
+        if media == "application/json"
+            || (media.starts_with("application/") && media.ends_with("+json"))
+        {
+            json = json.max(q);
+        } else if media == "text/html" || media == "application/xhtml+xml" {
+            html = html.max(q);
+        }
+    }
+    json > 0.0 && json > html
 }
 
 /// Middleware: gives every error answer its page or JSON body, and logs 5xx causes once.

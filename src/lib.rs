@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod feeds;
 pub mod monitoring;
 pub mod routes;
 pub mod startup;

@@ -14,11 +14,14 @@ use crate::auth::session;
 use crate::config::Config;
 use crate::db::{self, DbPool, migrate};
 use crate::error::{self, AppError};
+use crate::feeds::cache::FeedCache;
 use crate::monitoring::{self, Metrics};
-use crate::routes::{admin, auth, health, metrics, public, search};
+use crate::routes::{admin, auth, feeds, health, metrics, public, search};
 
 /// Largest urlencoded form accepted (a note plus its fields).
-pub const FORM_LIMIT: usize = 256 * 1024;
+/// Percent-encoding can triple a note's size, so this is three times the content limit plus
+/// room for the other fields.
+pub const FORM_LIMIT: usize = 3 * crate::domain::content::MAX_CONTENT_BYTES + 16 * 1024;
 
 /// What every handler can reach: the configuration and the database pool.
 #[derive(Debug)]
@@ -31,6 +34,13 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// When the application started.
     pub started: Instant,
+    /// The same, in Unix seconds (OPML's Last-Modified).
+    pub started_unix: i64,
+    /// A random id of this process run, part of feed ETags (so a restart with other settings
+    /// never serves a stale 304).
+    pub boot_id: String,
+    /// Generated feeds.
+    pub feed_cache: FeedCache,
 }
 
 /// Why the application could not start.
@@ -133,11 +143,15 @@ impl Application {
         if metrics.enabled() {
             monitoring::memory::sample_now(&metrics);
         }
+        let feed_cache = FeedCache::new(config.feed.cache_enabled, config.feed.cache_max_size);
         let state = web::Data::new(AppState {
             config,
             pool,
+            feed_cache,
             metrics,
             started: Instant::now(),
+            started_unix: db::unix_now(),
+            boot_id: format!("{:08x}", fastrand::u32(..)),
         });
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -148,9 +162,15 @@ impl Application {
                         .limit(FORM_LIMIT)
                         .error_handler(form_error),
                 )
-                .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                    AppError::BadRequest(format!("The query string could not be read: {e}")).into()
+                .app_data(web::QueryConfig::default().error_handler(|_, _| {
+                    AppError::BadRequest(
+                        "The query string could not be read: it is malformed or repeats a parameter."
+                            .to_owned(),
+                    )
+                    .into()
                 }))
+                // A path segment that does not parse (e.g. a non-numeric id) is simply not here.
+                .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
                 .configure(routes)
                 .wrap(from_fn(session::refresh_cookie))
                 .wrap(from_fn(error::render_errors))
@@ -197,12 +217,19 @@ fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(get_or_head().to(public::home)))
         .service(web::resource("/notes/{slug}").route(get_or_head().to(public::note)))
         .service(web::resource("/static/{path:.*}").route(get_or_head().to(assets::serve)))
+        .service(web::resource("/feed").route(get_or_head().to(feeds::negotiated)))
+        .service(web::resource("/feed.rss").route(get_or_head().to(feeds::rss)))
+        .service(web::resource("/feed.xml").route(get_or_head().to(feeds::rss)))
+        .service(web::resource("/feed.atom").route(get_or_head().to(feeds::atom)))
+        .service(web::resource("/feed.json").route(get_or_head().to(feeds::json)))
+        .service(web::resource("/opml.xml").route(get_or_head().to(feeds::opml)))
         .service(web::resource("/search").route(get_or_head().to(search::page)))
         .service(web::resource("/api/search").route(get_or_head().to(search::api)))
         .service(web::resource("/health").route(get_or_head().to(health::health)))
         .service(web::resource("/auth/login").route(get_or_head().to(auth::login_page)))
         .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
-        .service(web::resource("/dev/login").route(web::get().to(auth::dev_login)))
+        // Every method reaches the handler, so a disabled dev login is a plain 404.
+        .service(web::resource("/dev/login").route(web::route().to(auth::dev_login)))
         .service(web::resource("/admin").route(get_or_head().to(admin::admin_root)))
         .service(web::resource("/admin/").route(get_or_head().to(admin::index)))
         .service(
@@ -220,7 +247,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/admin/metrics-dashboard").route(get_or_head().to(metrics::dashboard)),
         )
         .service(web::resource("/admin/health").route(get_or_head().to(health::page)))
-        .service(web::resource("/metrics").route(get_or_head().to(metrics::prometheus)))
+        // Every method reaches the handler: without the token, /metrics is a plain 404.
+        .service(web::resource("/metrics").route(web::route().to(metrics::prometheus)))
         .service(web::resource("/admin/delete/{id}").route(web::post().to(admin::delete)))
         .service(web::resource("/admin/undelete/{id}").route(web::post().to(admin::undelete)))
         .default_service(web::to(public::not_found));
@@ -230,7 +258,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
 fn form_error(err: UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
     match err {
         UrlencodedError::Overflow { limit, .. } => AppError::PayloadTooLarge { limit },
-        other => AppError::BadRequest(format!("The form could not be read: {other}")),
+        UrlencodedError::ContentType => AppError::UnsupportedMediaType(
+            "This form accepts application/x-www-form-urlencoded bodies only.".to_owned(),
+        ),
+        _ => AppError::BadRequest(
+            "The form could not be read: it is malformed or repeats a field.".to_owned(),
+        ),
     }
     .into()
 }

@@ -12,6 +12,9 @@ use crate::monitoring::request_id;
 pub fn init_logging(level: log::LevelFilter) {
     let _ = env_logger::Builder::new()
         .filter_level(level)
+        // actix-http logs every malformed request from a client at ERROR; those are the
+        // client's problem and would let anyone flood the log.
+        .filter_module("actix_http::h1::dispatcher", log::LevelFilter::Off)
         .format(|buf, record| {
             writeln!(
                 buf,

@@ -8,6 +8,7 @@ pub mod notes;
 pub mod pool;
 pub mod search;
 pub mod sessions;
+pub mod site;
 
 pub use pool::{DbPool, build_pool};
 

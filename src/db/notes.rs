@@ -14,7 +14,7 @@ pub const COLUMNS_QUALIFIED: &str = "notes.id, notes.slug, notes.content, notes.
     notes.content_html, notes.content_hash, notes.name, notes.properties, notes.published, \
     notes.published_at, notes.created_at, notes.updated_at, notes.deleted_at";
 
-/// Builds a [`Note`] from the first 13 columns of a row, in [`COLUMNS`] order.
+/// Builds a [`Note`] from the first 13 columns of a row, in [`COLUMNS_QUALIFIED`] order.
 pub fn from_row(row: &Row<'_>) -> rusqlite::Result<Note> {
     let slug: String = row.get(1)?;
     let kind: String = row.get(3)?;

@@ -28,6 +28,88 @@ pub enum ContentError {
     /// Longer than [`MAX_CONTENT_BYTES`].
     #[error("a note can hold at most {MAX_CONTENT_BYTES} bytes")]
     TooLong,
+    /// Nested deeper than [`MAX_NESTING`] (quotes, lists or HTML elements), which would make
+    /// rendering very slow.
+    #[error("a note can nest quotes, lists and HTML elements at most {MAX_NESTING} levels deep")]
+    TooDeep,
+    /// More than [`MAX_SPECIAL`] of `&`, `<`, `>` and `"`.
+    #[error("a note can contain at most {MAX_SPECIAL} of the characters & < > \"")]
+    TooManySpecial,
+}
+
+/// Most `&`, `<`, `>` and `"` characters a note may hold. Each becomes an entity or tag that
+/// the HTML sanitiser's parser handles at a cost that grows faster than linearly; real notes
+/// hold a few dozen.
+pub const MAX_SPECIAL: usize = 5_000;
+
+/// Deepest nesting of block quotes, lists and HTML elements accepted. Markdown and HTML
+/// parsers slow down sharply with depth; real notes never come close.
+pub const MAX_NESTING: usize = 32;
+
+/// Estimates the deepest nesting of `text`: Markdown container markers at the start of a line
+/// (`>`, `-`, `*`, `+`, `1.`) and unclosed HTML start tags. Cheap and conservative.
+fn nesting(text: &str) -> usize {
+    let mut deepest = 0;
+    for line in text.lines() {
+        let mut depth = 0;
+        let mut rest = line.trim_start();
+        loop {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let marker = match rest.as_bytes().first() {
+                Some(b'>') => 1,
+                Some(b'-' | b'*' | b'+') if rest[1..].starts_with(' ') => 1,
+                Some(b'0'..=b'9')
+                    if digits < 10 && matches!(rest.as_bytes().get(digits), Some(b'.' | b')')) =>
+                {
+                    digits + 1
+                }
+                _ => 0,
+            };
+            if marker == 0 {
+                break;
+            }
+            depth += 1;
+            rest = rest[marker..].trim_start();
+        }
+        deepest = deepest.max(depth);
+    }
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+        "source", "track", "wbr",
+    ];
+    let mut open: usize = 0;
+    let mut html_deepest = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b != b'<' {
+            continue;
+        }
+        if bytes.get(i + 1) == Some(&b'/') {
+            open = open.saturating_sub(1);
+            continue;
+        }
+        let name_len = bytes[i + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .count();
+        let after = bytes.get(i + 1 + name_len);
+        // A start tag: a name followed by space, `>` or `/` (not `<https:` autolinks).
+        if name_len == 0 || !matches!(after, Some(b' ' | b'\t' | b'\n' | b'>' | b'/')) {
+            continue;
+        }
+        let name = text[i + 1..i + 1 + name_len].to_ascii_lowercase();
+        let self_closing = bytes[i..]
+            .iter()
+            .take(512)
+            .position(|&c| c == b'>')
+            .is_some_and(|end| end > 0 && bytes[i + end - 1] == b'/');
+        if VOID.contains(&name.as_str()) || self_closing {
+            continue;
+        }
+        open += 1;
+        html_deepest = html_deepest.max(open);
+    }
+    deepest.max(html_deepest)
 }
 
 fn check(text: &str) -> Result<(), ContentError> {
@@ -35,6 +117,15 @@ fn check(text: &str) -> Result<(), ContentError> {
         Err(ContentError::Empty)
     } else if text.len() > MAX_CONTENT_BYTES {
         Err(ContentError::TooLong)
+    } else if text
+        .bytes()
+        .filter(|b| matches!(b, b'&' | b'<' | b'>' | b'"'))
+        .count()
+        > MAX_SPECIAL
+    {
+        Err(ContentError::TooManySpecial)
+    } else if nesting(text) > MAX_NESTING {
+        Err(ContentError::TooDeep)
     } else {
         Ok(())
     }
@@ -93,28 +184,64 @@ impl NoteContent {
 
     /// Plain text of the rendered note, for titles and summaries.
     pub fn plain_text(&self, max_chars: usize) -> String {
-        let html = self.render();
-        let text = ammonia::Builder::empty().clean(&html).to_string();
-        let text = text
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&amp;", "&");
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let mut out = String::new();
-        for word in words {
-            if out.chars().count() + word.chars().count() + 1 > max_chars {
-                out.push('…');
-                break;
-            }
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            out.push_str(word);
-        }
-        out
+        plain_text(&self.render(), max_chars)
     }
+}
+
+/// The text of already-sanitised HTML, whitespace collapsed and cut at a word near
+/// `max_chars`. Linear and allocation-light: used on every page that shows a title, so it
+/// must never re-render or re-sanitise a note.
+pub fn plain_text(html: &str, max_chars: usize) -> String {
+    let mut text = String::with_capacity(html.len().min(max_chars * 4 + 16));
+    let mut in_tag = false;
+    let mut rest = html;
+    // Stop collecting once well past the limit: the tail is never shown.
+    while let Some(c) = rest.chars().next() {
+        if text.len() > max_chars * 4 + 16 {
+            break;
+        }
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' if in_tag => in_tag = false,
+            _ if in_tag => {}
+            '&' => {
+                let entity_end = rest.find(';').filter(|&e| e <= 8);
+                let decoded = entity_end.and_then(|e| match &rest[..e] {
+                    "amp" => Some('&'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "#39" | "apos" => Some('\''),
+                    "nbsp" => Some(' '),
+                    _ => None,
+                });
+                match (decoded, entity_end) {
+                    (Some(d), Some(e)) => {
+                        text.push(d);
+                        rest = &rest[e + 1..];
+                    }
+                    _ => text.push('&'),
+                }
+            }
+            c => text.push(c),
+        }
+    }
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        if out.chars().count() + word.chars().count() + 1 > max_chars {
+            out.push('…');
+            break;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 fn markdown_to_html(md: &str) -> String {
@@ -133,8 +260,10 @@ fn markdown_to_html(md: &str) -> String {
 pub fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .link_rel(Some("noopener noreferrer nofollow"))
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
         .add_tags(["input"])
+        .add_tag_attributes("input", ["checked", "disabled"])
+        // Task-list checkboxes only: whatever `type` was written, an input is a checkbox.
+        .set_tag_attribute_value("input", "type", "checkbox")
         .clean(html)
         .to_string()
 }
@@ -204,6 +333,64 @@ mod tests {
             NoteContent::markdown("x".repeat(MAX_CONTENT_BYTES + 1)),
             Err(ContentError::TooLong)
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_any_parser_sees_it() {
+        for deep in [
+            "> ".repeat(40),
+            "- ".repeat(40),
+            "1. ".repeat(40),
+            "<div>".repeat(40),
+        ] {
+            assert_eq!(
+                NoteContent::markdown(deep.clone()),
+                Err(ContentError::TooDeep)
+            );
+            assert_eq!(NoteContent::html(deep), Err(ContentError::TooDeep));
+        }
+        assert!(NoteContent::markdown("> quote\n> > nested\n\n- a\n  - b").is_ok());
+        assert!(NoteContent::markdown("<p>".repeat(40) + &"</p>".repeat(40)).is_err());
+        assert!(NoteContent::markdown("<b>x</b>".repeat(100)).is_ok());
+        assert!(NoteContent::markdown("line<br>".repeat(100)).is_ok());
+        assert!(NoteContent::markdown("<https://example.com> ".repeat(100)).is_ok());
+    }
+
+    #[test]
+    fn pathological_inputs_within_the_limits_render_quickly() {
+        let inputs = [
+            "&#".repeat(60_000),
+            "&#".repeat(4_900),
+            "&amp;".repeat(4_900),
+            "[".repeat(150_000),
+            "*a ".repeat(50_000),
+            "<a>".repeat(30) + &"x ".repeat(50_000),
+            "`".repeat(100_000),
+            "_".repeat(100_000),
+            "[a](".repeat(40_000),
+        ];
+        for input in inputs {
+            let start = std::time::Instant::now();
+            if let Ok(content) = NoteContent::markdown(input.clone()) {
+                let html = content.render();
+                let _ = plain_text(&html, 60);
+            }
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(5),
+                "{:?}… took {:?}",
+                &input[..10],
+                start.elapsed()
+            );
+        }
+    }
+
+    #[test]
+    fn inputs_are_always_checkboxes() {
+        let html = NoteContent::html("<input type=\"password\" checked>")
+            .unwrap()
+            .render();
+        assert!(html.contains("type=\"checkbox\""), "{html}");
+        assert!(!html.contains("password"));
     }
 
     #[test]

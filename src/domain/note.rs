@@ -93,7 +93,8 @@ impl Note {
     pub fn title(&self) -> String {
         match &self.name {
             Some(name) if !name.trim().is_empty() => name.clone(),
-            _ => self.content.plain_text(60),
+            // From the stored HTML: showing a title never renders the note again.
+            _ => super::content::plain_text(&self.content_html, 60),
         }
     }
 
@@ -176,7 +177,7 @@ pub struct Cursor {
 impl Cursor {
     /// Parses the `?before=` value `published_at-id`.
     pub fn parse(s: &str) -> Option<Cursor> {
-        let (at, id) = s.split_once('-')?;
+        let (at, id) = s.rsplit_once('-')?;
         let cursor = Cursor {
             published_at: at.parse().ok()?,
             id: id.parse().ok()?,
@@ -202,6 +203,11 @@ mod tests {
             id: 42,
         };
         assert_eq!(Cursor::parse(&c.to_string()), Some(c));
+        let old = Cursor {
+            published_at: -5,
+            id: 3,
+        };
+        assert_eq!(Cursor::parse(&old.to_string()), Some(old), "before 1970");
         for bad in ["", "x", "1-", "-1", "1-x", "1-0", "1.5-2"] {
             assert_eq!(Cursor::parse(bad), None, "{bad:?}");
         }

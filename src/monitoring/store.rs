@@ -391,6 +391,24 @@ impl Metrics {
         });
     }
 
+    /// Counts a business occurrence in the aggregates only (no sample): for frequent events
+    /// such as feed cache hits, which would otherwise flood the sample buffer.
+    pub fn tally(&self, name: &str) {
+        if !self.config.enabled {
+            return;
+        }
+        let mut inner = self.lock();
+        let by_name = inner.ops.entry(OpType::Business).or_default();
+        match by_name.get_mut(name) {
+            Some(agg) => agg.add(0, false),
+            None => {
+                let mut agg = Aggregate::default();
+                agg.add(0, false);
+                by_name.insert(name.to_owned(), agg);
+            }
+        }
+    }
+
     /// Adds a memory reading, keeping the last hour.
     pub fn record_memory(&self, sample: MemorySample) {
         let mut inner = self.lock();

@@ -50,7 +50,8 @@ impl NoteFormData {
         NoteForm {
             content: self.content.clone(),
             slug: self.slug.clone(),
-            published: self.published.is_some(),
+            // A checkbox sends `true` (or `on` from some clients); anything else is a draft.
+            published: matches!(self.published.as_deref(), Some("true" | "on" | "1")),
         }
     }
 
@@ -64,6 +65,13 @@ fn html(status: actix_web::http::StatusCode, markup: String) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(markup)
+}
+
+/// Renders a preview on the blocking pool, so a slow note never stalls the async workers.
+async fn render_off_worker(content: NoteContent) -> Result<String, AppError> {
+    web::block(move || content.render())
+        .await
+        .map_err(AppError::internal)
 }
 
 /// Metadata of a note business event.
@@ -176,7 +184,7 @@ pub async fn create(
     if form.is_preview() {
         return Ok(show(
             actix_web::http::StatusCode::OK,
-            Some(content.render()),
+            Some(render_off_worker(content).await?),
             None,
         ));
     }
@@ -264,7 +272,7 @@ pub async fn update(
     if form.is_preview() {
         return Ok(show(
             actix_web::http::StatusCode::OK,
-            Some(content.render()),
+            Some(render_off_worker(content).await?),
             None,
         ));
     }

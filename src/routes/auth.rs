@@ -1,6 +1,6 @@
 //! Login page, dev login and logout.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::auth::session::{removal_cookie, session_cookie};
@@ -31,9 +31,17 @@ pub async fn login_page(state: web::Data<AppState>) -> HttpResponse {
 
 /// `GET /dev/login`: only with `DEV_MODE=true` (404 otherwise); signs in as the dev identity
 /// with no network at all.
-pub async fn dev_login(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn dev_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     if !state.config.dev_mode {
         return Err(AppError::NotFound);
+    }
+    if req.method() != actix_web::http::Method::GET {
+        return Ok(HttpResponse::MethodNotAllowed()
+            .insert_header((actix_web::http::header::ALLOW, "GET"))
+            .finish());
     }
     let me = state.config.dev_identity().to_string();
     let token = random_token();

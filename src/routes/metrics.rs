@@ -76,6 +76,12 @@ pub async fn prometheus(
     let Some(expected) = &state.config.metrics.prometheus_token else {
         return Err(AppError::NotFound);
     };
+    if !matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    ) {
+        return Err(AppError::NotFound);
+    }
     let given = req
         .headers()
         .get(header::AUTHORIZATION)

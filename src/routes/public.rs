@@ -53,6 +53,8 @@ pub async fn home(
     });
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header(cache_control(owner.is_some()))
+        .insert_header((actix_web::http::header::VARY, "Cookie"))
         .body(html))
 }
 
@@ -67,18 +69,31 @@ pub async fn note(
     let note = db::run(&state, move |conn| Ok(notes::by_slug(conn, &slug)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    if note.is_deleted() {
-        return Err(AppError::Gone);
-    }
+    // A draft never existed for visitors, deleted or not.
     if !note.published && owner.is_none() {
         return Err(AppError::NotFound);
+    }
+    if note.is_deleted() {
+        return Err(AppError::Gone);
     }
     let ctx = PageContext::new(&state.config, owner.as_ref().map(|o| o.csrf_token.as_str()));
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header(cache_control(owner.is_some()))
+        .insert_header((actix_web::http::header::VARY, "Cookie"))
         .body(monitoring::render(&state.metrics, "note", || {
             views::notes::note_page(&ctx, &note)
         })))
+}
+
+/// Pages seen by the owner carry drafts and CSRF tokens: never cache them anywhere shared.
+pub fn cache_control(owner: bool) -> (actix_web::http::header::HeaderName, &'static str) {
+    let value = if owner {
+        "private, no-store"
+    } else {
+        "public, max-age=60"
+    };
+    (actix_web::http::header::CACHE_CONTROL, value)
 }
 
 /// The default service: everything no route matched.

@@ -135,6 +135,8 @@ pub async fn page(
     });
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header(super::public::cache_control(owner.is_some()))
+        .insert_header((actix_web::http::header::VARY, "Cookie"))
         .body(html))
 }
 
@@ -152,11 +154,14 @@ pub async fn api(
     let limit = number(query.limit.as_deref(), "limit", API_DEFAULT_LIMIT, 1)?.min(API_MAX_LIMIT);
     let offset = number(query.offset.as_deref(), "offset", 0, 0)?;
     let (results, total) = run_search(&state, &parsed, owner.is_some(), limit, offset).await?;
-    Ok(HttpResponse::Ok().json(ApiResponse {
-        query: parsed.text().to_owned(),
-        total,
-        limit,
-        offset,
-        results,
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header(super::public::cache_control(owner.is_some()))
+        .insert_header((actix_web::http::header::VARY, "Cookie"))
+        .json(ApiResponse {
+            query: parsed.text().to_owned(),
+            total,
+            limit,
+            offset,
+            results,
+        }))
 }

@@ -282,6 +282,25 @@ fn panels(report: &Report) -> Markup {
                     }
                 }
             }
+            section.panel #feeds {
+                h2 { "Feeds" }
+                table.metrics-table {
+                    thead { tr { th { "Format" } th { "Requests" } th { "304" } th { "Cache hits" } th { "Misses" } th { "Hit rate" } } }
+                    tbody {
+                        @for format in ["rss", "atom", "json"] {
+                            @let count = |what: &str| report.operations.iter()
+                                .find(|o| o.kind == OpType::Business && o.name == format!("feed.{what}.{format}"))
+                                .map_or(0, |o| o.count);
+                            @let (hits, misses) = (count("cache_hit"), count("cache_miss"));
+                            tr {
+                                td { (format) } td { (count("request")) } td { (count("not_modified")) }
+                                td { (hits) } td { (misses) }
+                                td { @if hits + misses > 0 { (format!("{:.0}%", hits as f64 * 100.0 / (hits + misses) as f64)) } @else { "–" } }
+                            }
+                        }
+                    }
+                }
+            }
             section.panel {
                 h2 { "Renders and events" }
                 table.metrics-table {

@@ -4,6 +4,7 @@ mod admin;
 mod assets;
 mod binary;
 mod errors;
+mod feeds;
 mod health;
 mod helpers;
 mod migrations;

@@ -1,0 +1,168 @@
+//! RSS 2.0, with an `atom:link rel="self"` and the full HTML in `content:encoded`.
+//!
+//! HTML goes in as escaped text rather than CDATA: a note containing `]]>` would end a CDATA
+//! section early, escaped text has no such hole.
+
+use std::io;
+
+use quick_xml::Writer;
+
+use super::{FeedInput, Format, rfc2822, text, text_element, xml_document};
+use crate::domain::Note;
+
+/// The RSS 2.0 document for `input`.
+pub fn rss(input: &FeedInput) -> String {
+    xml_document(|w| {
+        w.create_element("rss")
+            .with_attributes([
+                ("version", "2.0"),
+                ("xmlns:atom", "http://www.w3.org/2005/Atom"),
+                ("xmlns:content", "http://purl.org/rss/1.0/modules/content/"),
+            ])
+            .write_inner_content(|w| {
+                w.create_element("channel")
+                    .write_inner_content(|w| channel(w, input))?;
+                Ok(())
+            })?;
+        Ok(())
+    })
+}
+
+fn channel(w: &mut Writer<Vec<u8>>, input: &FeedInput) -> io::Result<()> {
+    let site = input.site;
+    let description = match site.description.trim() {
+        "" => site.name.as_str(),
+        d => d,
+    };
+    text_element(w, "title", &site.name)?;
+    text_element(w, "link", site.url.as_str())?;
+    text_element(w, "description", description)?;
+    text_element(w, "lastBuildDate", &rfc2822(input.updated))?;
+    let self_url = site.absolute(Format::Rss.path());
+    w.create_element("atom:link")
+        .with_attributes([
+            ("href", self_url.as_str()),
+            ("rel", "self"),
+            ("type", "application/rss+xml"),
+        ])
+        .write_empty()?;
+    for note in input.notes {
+        w.create_element("item")
+            .write_inner_content(|w| item(w, input, note))?;
+    }
+    Ok(())
+}
+
+fn item(w: &mut Writer<Vec<u8>>, input: &FeedInput, note: &Note) -> io::Result<()> {
+    let permalink = input.site.absolute(&note.path());
+    text_element(w, "title", &note.title())?;
+    text_element(w, "link", &permalink)?;
+    w.create_element("guid")
+        .with_attribute(("isPermaLink", "true"))
+        .write_text_content(text(&permalink))?;
+    text_element(w, "pubDate", &rfc2822(note.published_at))?;
+    text_element(w, "description", &note.content_html)?;
+    text_element(w, "content:encoded", &note.content_html)?;
+    for category in note.categories() {
+        text_element(w, "category", &category)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feeds::fixtures;
+
+    fn parsed() -> (String, feed_rs::model::Feed) {
+        let site = fixtures::site();
+        let notes = fixtures::notes();
+        let xml = rss(&FeedInput {
+            site: &site,
+            notes: &notes,
+            updated: 1_700_000_400,
+        });
+        let feed = feed_rs::parser::parse(xml.as_bytes()).expect("a valid RSS feed");
+        (xml, feed)
+    }
+
+    #[test]
+    fn rss_round_trips_titles_links_dates_order_and_content() {
+        let (_, feed) = parsed();
+        let notes = fixtures::notes();
+        assert_eq!(feed.feed_type, feed_rs::model::FeedType::RSS2);
+        assert_eq!(feed.title.unwrap().content, "Star & Punk <notes>");
+        assert_eq!(feed.description.unwrap().content, "Star & Punk <notes>");
+        assert_eq!(feed.updated.unwrap().timestamp(), 1_700_000_400);
+        assert_eq!(feed.entries.len(), 3);
+        for (entry, note) in feed.entries.iter().zip(&notes) {
+            let permalink = format!("https://example.com/blog/notes/{}", note.slug);
+            assert_eq!(entry.id, permalink);
+            assert_eq!(entry.links[0].href, permalink);
+            assert_eq!(entry.title.as_ref().unwrap().content, note.title());
+            assert_eq!(entry.published.unwrap().timestamp(), note.published_at);
+            let body = entry.content.as_ref().and_then(|c| c.body.as_deref());
+            assert_eq!(body, Some(note.content_html.as_str()));
+            // feed-rs trims the ends of `description` text.
+            assert_eq!(
+                entry.summary.as_ref().unwrap().content,
+                note.content_html.trim()
+            );
+            let terms: Vec<_> = entry.categories.iter().map(|c| c.term.as_str()).collect();
+            assert_eq!(terms, note.categories());
+        }
+        assert_eq!(
+            feed.entries[0].title.as_ref().unwrap().content,
+            "Tom & Jerry <3 ]]> 🎉"
+        );
+    }
+
+    #[test]
+    fn rss_has_its_required_elements_and_self_link() {
+        let (xml, _) = parsed();
+        let elements = fixtures::elements(&xml);
+        assert_eq!(elements[0].path, "rss");
+        assert_eq!(elements[0].attr("version"), Some("2.0"));
+        assert_eq!(
+            elements[0].attr("xmlns:atom"),
+            Some("http://www.w3.org/2005/Atom")
+        );
+        let content_ns = "http://purl.org/rss/1.0/modules/content/";
+        assert_eq!(elements[0].attr("xmlns:content"), Some(content_ns));
+        for required in ["title", "link", "description", "lastBuildDate", "atom:link"] {
+            let path = format!("rss/channel/{required}");
+            assert_eq!(fixtures::count(&elements, &path), 1, "{path}");
+        }
+        for required in [
+            "title",
+            "link",
+            "guid",
+            "pubDate",
+            "description",
+            "content:encoded",
+        ] {
+            let path = format!("rss/channel/item/{required}");
+            assert_eq!(fixtures::count(&elements, &path), 3, "{path}");
+        }
+        let texts = |path: &str| -> Vec<&str> {
+            let found = elements.iter().filter(|e| e.path == path);
+            found.map(|e| e.text.as_str()).collect()
+        };
+        let notes = fixtures::notes();
+        let html: Vec<_> = notes.iter().map(|n| n.content_html.as_str()).collect();
+        assert_eq!(texts("rss/channel/item/content:encoded"), html);
+        assert_eq!(texts("rss/channel/item/description"), html);
+        let guids = elements
+            .iter()
+            .filter(|e| e.path == "rss/channel/item/guid");
+        assert!(
+            guids
+                .into_iter()
+                .all(|e| e.attr("isPermaLink") == Some("true"))
+        );
+        assert!(xml.contains(
+            r#"<atom:link href="https://example.com/blog/feed.rss" rel="self" type="application/rss+xml"/>"#
+        ));
+        assert!(!xml.contains("CDATA") && !xml.contains("]]>"));
+    }
+}

@@ -1,0 +1,191 @@
+//! Feeds: `/feed.rss`, `/feed.xml` (RSS, for old subscribers), `/feed.atom`, `/feed.json`,
+//! `/feed` (chosen by `Accept`) and `/opml.xml`.
+//!
+//! Every answer carries a strong ETag (format, site version and process) and Last-Modified
+//! (the last note change); `If-None-Match` / `If-Modified-Since` get a 304 with no body before
+//! any feed is generated or looked up. Generated feeds are cached per site version.
+
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use actix_web::http::header::{self, HttpDate, IfModifiedSince};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+
+use crate::db::{self, site};
+use crate::error::AppError;
+use crate::feeds::cache::Cached;
+use crate::feeds::negotiate::{self, AVAILABLE};
+use crate::feeds::{self, FeedInput, Format};
+use crate::monitoring::OpType;
+use crate::startup::AppState;
+
+fn http_date(unix: i64) -> HttpDate {
+    HttpDate::from(UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0)))
+}
+
+/// Whether the request's validators say the client already has `etag` / `last_modified`.
+fn not_modified(req: &HttpRequest, etag: &str, last_modified: i64) -> bool {
+    if let Some(value) = req.headers().get(header::IF_NONE_MATCH) {
+        let Ok(value) = value.to_str() else {
+            return false;
+        };
+        let bare = etag.trim_start_matches("W/");
+        return value
+            .split(',')
+            .map(str::trim)
+            .any(|t| t == "*" || t.trim_start_matches("W/") == bare);
+    }
+    match req.get_header::<IfModifiedSince>() {
+        Some(IfModifiedSince(since)) => {
+            let since = std::time::SystemTime::from(since);
+            let modified =
+                UNIX_EPOCH + Duration::from_secs(u64::try_from(last_modified).unwrap_or(0));
+            modified <= since
+        }
+        None => false,
+    }
+}
+
+/// `rss`, `atom` or `json`: the name used in metrics.
+fn short(format: Format) -> &'static str {
+    format.path().trim_start_matches("feed.")
+}
+
+fn tally(state: &AppState, name: &str) {
+    state.metrics.tally(name);
+}
+
+/// Serves one feed format.
+async fn serve(
+    state: &AppState,
+    req: &HttpRequest,
+    format: Format,
+) -> Result<HttpResponse, AppError> {
+    let current = db::run(state, |conn| Ok(site::version(conn)?)).await?;
+    let etag = format!(
+        "\"{}-{}-{}\"",
+        format.path(),
+        current.version,
+        state.boot_id
+    );
+    let max_age = state.config.feed.cache_seconds;
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::ETAG, etag.clone()))
+        .insert_header(header::LastModified(http_date(current.changed_at)))
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")));
+    tally(state, &format!("feed.request.{}", short(format)));
+    if not_modified(req, &etag, current.changed_at) {
+        tally(state, &format!("feed.not_modified.{}", short(format)));
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header(header::LastModified(http_date(current.changed_at)))
+            .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
+            .finish());
+    }
+    let body = match state.feed_cache.get(format, current.version) {
+        Some(cached) => {
+            tally(state, &format!("feed.cache_hit.{}", short(format)));
+            cached.body
+        }
+        None => {
+            tally(state, &format!("feed.cache_miss.{}", short(format)));
+            let limit = state.config.feed.max_items;
+            let (version, notes) =
+                db::run(state, move |conn| Ok(site::feed_snapshot(conn, limit)?)).await?;
+            let start = Instant::now();
+            let input = FeedInput {
+                site: &state.config.site,
+                notes: &notes,
+                updated: version.changed_at,
+            };
+            let body = web::Bytes::from(feeds::render(format, &input));
+            state.metrics.record(
+                OpType::Render,
+                &format!("feed.{}", short(format)),
+                start.elapsed(),
+                false,
+                false,
+                || crate::monitoring::Metadata::Fields(Default::default()),
+            );
+            if version.version == current.version {
+                state.feed_cache.put(
+                    format,
+                    Cached {
+                        body: body.clone(),
+                        version: version.version,
+                    },
+                );
+            }
+            body
+        }
+    };
+    Ok(response.content_type(format.content_type()).body(body))
+}
+
+/// `GET /feed.rss` and `/feed.xml`.
+pub async fn rss(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    serve(&state, &req, Format::Rss).await
+}
+
+/// `GET /feed.atom`.
+pub async fn atom(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    serve(&state, &req, Format::Atom).await
+}
+
+/// `GET /feed.json`.
+pub async fn json(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    serve(&state, &req, Format::Json).await
+}
+
+/// `GET /feed`: the format the `Accept` header prefers (RSS when nothing is preferred); 406
+/// listing the available types when nothing offered is acceptable.
+pub async fn negotiated(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    match negotiate::choose(accept) {
+        Ok(format) => {
+            let mut res = serve(&state, &req, format).await?;
+            res.headers_mut()
+                .insert(header::VARY, header::HeaderValue::from_static("Accept"));
+            Ok(res)
+        }
+        Err(_) => Ok(HttpResponse::NotAcceptable()
+            .insert_header((header::VARY, "Accept"))
+            .content_type("text/plain; charset=utf-8")
+            .body(format!(
+                "None of the feed formats offered here is acceptable to your client.\n\
+                 Available types: {}\n\
+                 Or fetch /feed.rss, /feed.atom or /feed.json directly.\n",
+                AVAILABLE.join(", ")
+            ))),
+    }
+}
+
+/// `GET /opml.xml`: the three feeds as an OPML 2.0 outline.
+pub async fn opml(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let body = feeds::opml::opml(&state.config.site);
+    let etag = format!("\"opml-{}\"", &crate::auth::hash_token(&body)[..16]);
+    let modified = state.started_unix;
+    let max_age = state.config.feed.cache_seconds;
+    let unchanged = not_modified(&req, &etag, modified);
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header(header::LastModified(http_date(modified)))
+        .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")));
+    if unchanged {
+        return response.finish();
+    }
+    response
+        .content_type("text/x-opml; charset=utf-8")
+        .body(body)
+}
