@@ -326,6 +326,73 @@ impl Config {
         Ok(Loaded { config, warnings })
     }
 
+    /// Every variable with its effective value, secrets redacted (`starpunk config`).
+    pub fn describe(&self) -> Vec<(&'static str, String)> {
+        let opt = |u: &Option<Url>| {
+            u.as_ref()
+                .map_or_else(|| "(unset)".to_owned(), Url::to_string)
+        };
+        let m = &self.metrics;
+        vec![
+            ("SITE_URL", self.site.url.to_string()),
+            ("SITE_NAME", self.site.name.clone()),
+            ("SITE_AUTHOR", self.site.author.clone()),
+            ("SITE_DESCRIPTION", self.site.description.clone()),
+            ("HOST", self.host.clone()),
+            ("PORT", self.port.to_string()),
+            ("DATA_PATH", self.data_path.display().to_string()),
+            ("DATABASE_PATH", self.database.path.display().to_string()),
+            ("ADMIN_ME", opt(&self.admin_me)),
+            ("SESSION_SECRET", "[redacted]".to_owned()),
+            ("INDIELOGIN_URL", self.indielogin_url.to_string()),
+            ("DEV_MODE", self.dev_mode.to_string()),
+            ("DEV_ADMIN_ME", opt(&self.dev_admin_me)),
+            ("LOG_LEVEL", self.log_level.to_string().to_ascii_lowercase()),
+            ("NOTES_PER_PAGE", self.notes_per_page.to_string()),
+            ("FEED_MAX_ITEMS", self.feed.max_items.to_string()),
+            ("FEED_CACHE_ENABLED", self.feed.cache_enabled.to_string()),
+            ("FEED_CACHE_SECONDS", self.feed.cache_seconds.to_string()),
+            ("FEED_CACHE_MAX_SIZE", self.feed.cache_max_size.to_string()),
+            ("SEARCH_ENABLED", self.search_enabled.to_string()),
+            ("MAX_UPLOAD_BYTES", self.max_upload_bytes.to_string()),
+            ("DB_POOL_SIZE", self.database.pool_size.to_string()),
+            (
+                "DB_POOL_TIMEOUT",
+                self.database.pool_timeout.as_secs_f64().to_string(),
+            ),
+            (
+                "DB_BUSY_TIMEOUT_MS",
+                self.database.busy_timeout.as_millis().to_string(),
+            ),
+            ("METRICS_ENABLED", m.enabled.to_string()),
+            (
+                "METRICS_SAMPLING_RATE",
+                format!(
+                    "database={},http={},render={}",
+                    m.sampling.database, m.sampling.http, m.sampling.render
+                ),
+            ),
+            ("METRICS_BUFFER_SIZE", m.buffer_size.to_string()),
+            (
+                "METRICS_SLOW_QUERY_THRESHOLD",
+                m.slow_query_threshold.as_secs_f64().to_string(),
+            ),
+            (
+                "METRICS_MEMORY_INTERVAL",
+                m.memory_interval
+                    .map_or(0.0, |d| d.as_secs_f64())
+                    .to_string(),
+            ),
+            (
+                "METRICS_PROMETHEUS_TOKEN",
+                m.prometheus_token
+                    .as_ref()
+                    .map_or("(unset)", |_| "[redacted]")
+                    .to_owned(),
+            ),
+        ]
+    }
+
     /// The identity dev login signs in as: `DEV_ADMIN_ME`, else `ADMIN_ME`, else `SITE_URL`.
     pub fn dev_identity(&self) -> Url {
         self.dev_admin_me
@@ -735,6 +802,17 @@ mod tests {
         let loaded = Config::load(all);
         drop(dir);
         loaded
+    }
+
+    #[test]
+    fn describe_lists_every_known_variable_and_redacts_secrets() {
+        let loaded = load(&[("METRICS_PROMETHEUS_TOKEN", "very-secret-token")]).unwrap();
+        let described = loaded.config.describe();
+        let names: Vec<&str> = described.iter().map(|(k, _)| *k).collect();
+        assert_eq!(names, KNOWN_VARIABLES);
+        let text = format!("{described:?}");
+        assert!(!text.contains("very-secret-token"));
+        assert!(!text.contains(loaded.config.session_secret.expose()));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;

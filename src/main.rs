@@ -1,12 +1,16 @@
-//! The `starpunk` binary: load configuration, start logging, serve.
+//! The `starpunk` binary: parse the command line, load configuration, run one subcommand.
 
 use std::process::ExitCode;
 
-use starpunk::config::Config;
+use clap::Parser;
+use starpunk::cli::{Cli, Command, backup, healthcheck};
+use starpunk::config::{Config, Loaded};
+use starpunk::db::migrate;
 use starpunk::startup::Application;
 use starpunk::telemetry;
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
     let loaded = match Config::from_env() {
         Ok(loaded) => loaded,
         Err(errors) => {
@@ -17,6 +21,52 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(loaded),
+        Command::Migrate { no_backup } => run_migrate(&loaded.config, no_backup),
+        Command::Healthcheck { url } => {
+            let result = healthcheck::target(&loaded.config, url.as_deref())
+                .and_then(|url| healthcheck::check(&url));
+            match result {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(line) => {
+                    println!("{line}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Backup { file, force } => {
+            match backup::backup(&loaded.config.database.path, &file, force) {
+                Ok(pages) => {
+                    println!(
+                        "backed up {} to {} ({pages} pages, integrity ok)",
+                        loaded.config.database.path.display(),
+                        file.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        Command::Config => {
+            for (name, value) in loaded.config.describe() {
+                println!("{name}={value}");
+            }
+            for warning in &loaded.warnings {
+                eprintln!("warning: {warning}");
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn serve(loaded: Loaded) -> ExitCode {
     telemetry::init_logging(loaded.config.log_level);
     for warning in &loaded.warnings {
         log::warn!("{warning}");
@@ -39,6 +89,57 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error!("server stopped with an error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_migrate(config: &Config, no_backup: bool) -> ExitCode {
+    let path = &config.database.path;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(Err(e)) = parent.map(std::fs::create_dir_all) {
+        eprintln!("cannot create the database directory: {e}");
+        return ExitCode::FAILURE;
+    }
+    let existed = path.exists();
+    let mut conn = match rusqlite::Connection::open(path) {
+        Ok(conn) => conn,
+        Err(e) => {
+            eprintln!("cannot open {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let pending = match migrate::pending_migrations(&conn) {
+        Ok(pending) => pending,
+        Err(e) => {
+            eprintln!("cannot read the migration table: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if pending.is_empty() {
+        println!("the database is up to date");
+    } else if existed && !no_backup {
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let target = config
+            .data_path
+            .join(format!("backup-before-migrate-{stamp}.db"));
+        match backup::backup(path, &target, false) {
+            Ok(_) => println!("backed up to {}", target.display()),
+            Err(e) => {
+                eprintln!("{e}; not migrating (pass --no-backup to skip the backup)");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    match migrate::run_migrations(&mut conn) {
+        Ok(applied) => {
+            for name in applied {
+                println!("applied {name}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
             ExitCode::FAILURE
         }
     }

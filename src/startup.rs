@@ -18,6 +18,9 @@ use crate::feeds::cache::FeedCache;
 use crate::monitoring::{self, Metrics};
 use crate::routes::{admin, auth, feeds, health, metrics, public, search};
 
+/// How long in-flight requests may run after a shutdown signal.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Largest urlencoded form accepted (a note plus its fields).
 /// Percent-encoding can triple a note's size, so this is three times the content limit plus
 /// room for the other fields.
@@ -178,6 +181,7 @@ impl Application {
                 // Outermost, outside compression: it must see the handlers' sized bodies.
                 .wrap(from_fn(monitoring::http::track))
         })
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: format!("port {port}"),
@@ -201,9 +205,23 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the server is stopped (SIGINT/SIGTERM).
+    /// Serves until SIGINT/SIGTERM: then stops accepting, lets in-flight requests finish
+    /// (at most [`SHUTDOWN_GRACE`]), and checkpoints the WAL into the database file.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        let pool = self.state.pool.clone();
+        let checkpoint = actix_web::web::block(move || -> Result<(), String> {
+            let conn = pool.get().map_err(|e| e.to_string())?;
+            conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(|e| e.to_string())
+        })
+        .await;
+        match checkpoint {
+            Ok(Ok(())) => log::info!("stopped; the database is checkpointed"),
+            Ok(Err(e)) => log::warn!("stopped; WAL checkpoint failed: {e}"),
+            Err(e) => log::warn!("stopped; WAL checkpoint did not run: {e}"),
+        }
+        result
     }
 }
 

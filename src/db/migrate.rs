@@ -138,6 +138,25 @@ pub fn apply(
     Ok(done)
 }
 
+/// Names of the compiled-in migrations the database has not applied yet.
+pub fn pending_migrations(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    let applied = if has_table {
+        applied_migrations(conn)?
+    } else {
+        Vec::new()
+    };
+    Ok(known_migrations()
+        .into_iter()
+        .map(|m| m.name)
+        .filter(|name| !applied.contains(name))
+        .collect())
+}
+
 /// Names of the migrations recorded in the database, in order.
 pub fn applied_migrations(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     let mut stmt = conn.prepare("SELECT name FROM schema_migrations ORDER BY version")?;

@@ -50,6 +50,9 @@ where
     .map_err(AppError::internal)?
 }
 
+/// A checkout slower than this counts as a wait.
+const WAIT_THRESHOLD: std::time::Duration = std::time::Duration::from_micros(200);
+
 /// Takes a connection from the pool, counting the checkout, any wait and any timeout.
 fn checkout(
     pool: &DbPool,
@@ -58,13 +61,15 @@ fn checkout(
     let Some(metrics) = metrics else {
         return pool.get().map_err(pool_exhausted);
     };
-    let had_idle = pool.state().idle_connections > 0;
     let start = Instant::now();
     let counters = &metrics.pool;
     match pool.get() {
         Ok(conn) => {
             counters.checkouts.fetch_add(1, Ordering::Relaxed);
-            if !had_idle {
+            // An idle connection is handed out in microseconds; anything slower waited for
+            // one to be returned or opened. (Reading the pool's state here would take its
+            // lock a second time on every checkout.)
+            if start.elapsed() >= WAIT_THRESHOLD {
                 counters.waits.fetch_add(1, Ordering::Relaxed);
                 let waited = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
                 counters.wait_us.fetch_add(waited, Ordering::Relaxed);

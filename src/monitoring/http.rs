@@ -6,15 +6,52 @@
 //! static file). It is registered outermost, outside compression, so it sees the handler's own
 //! sized bodies.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use std::time::Instant;
 
 use super::{HttpMeta, Metadata, OpType, request_id};
 use crate::startup::AppState;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, web};
+use actix_web::{HttpMessage, HttpRequest, web};
+
+/// The operation name and route pattern of a (method, path).
+type RouteNames = (Rc<str>, Rc<str>);
+
+/// Distinct (method, path) pairs remembered per worker thread before the cache starts over.
+const ROUTE_CACHE_MAX: usize = 2048;
+
+thread_local! {
+    static ROUTES: RefCell<HashMap<(Method, String), RouteNames>> = RefCell::new(HashMap::new());
+}
+
+/// The operation name (`GET /notes/{slug}`) and route pattern of a request. Finding the
+/// pattern walks the whole route table, so results are cached per worker thread by path.
+fn route_name(req: &HttpRequest, method: &Method) -> (String, String) {
+    let key = (method.clone(), req.path().to_owned());
+    let cached = ROUTES.with(|cache| cache.borrow().get(&key).cloned());
+    let (name, route) = cached.unwrap_or_else(|| {
+        let route: Rc<str> = req
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".to_owned())
+            .into();
+        let name: Rc<str> = format!("{method} {route}").into();
+        ROUTES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if cache.len() >= ROUTE_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(key, (name.clone(), route.clone()));
+        });
+        (name, route)
+    });
+    (name.to_string(), route.to_string())
+}
 
 /// The request id of a request, stored in its extensions.
 #[derive(Debug, Clone)]
@@ -78,11 +115,7 @@ async fn observe(
         elapsed.as_secs_f64() * 1000.0
     );
     if let Some(metrics) = metrics {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "(unmatched)".to_owned());
-        let name = format!("{method} {route}");
+        let (name, route) = route_name(res.request(), &method);
         metrics.record(
             OpType::Http,
             &name,

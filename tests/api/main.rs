@@ -3,6 +3,7 @@
 mod admin;
 mod assets;
 mod binary;
+mod cli;
 mod errors;
 mod feeds;
 mod health;

@@ -1,0 +1,239 @@
+//! The command line: healthcheck exit codes, backup while writing, config, migrate, SIGTERM.
+
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::helpers::spawn_app_with;
+
+fn starpunk(data: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_starpunk"))
+        .env_clear()
+        .current_dir(data)
+        .env("DATA_PATH", data)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn healthcheck_exits_0_when_up_and_1_when_down_or_unhealthy() {
+    let app = spawn_app_with(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let up = tokio::task::spawn_blocking({
+        let url = app.url("/health");
+        let dir = dir.path().to_owned();
+        move || starpunk(&dir, &["healthcheck", "--url", &url])
+    })
+    .await
+    .unwrap();
+    assert_eq!(up.status.code(), Some(0), "{up:?}");
+    let line = String::from_utf8_lossy(&up.stdout);
+    assert_eq!(line.lines().count(), 1);
+    assert!(line.starts_with("healthy"));
+
+    // Down: nothing listens on a port we just released.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let down = starpunk(
+        dir.path(),
+        &[
+            "healthcheck",
+            "--url",
+            &format!("http://127.0.0.1:{free}/health"),
+        ],
+    );
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stdout).starts_with("unhealthy"));
+
+    // Unhealthy: the server answers 503 because its data directory is gone.
+    let data = app.dir.path().to_owned();
+    let moved = data.with_extension("moved");
+    std::fs::rename(&data, &moved).unwrap();
+    std::fs::write(&data, b"not a directory").unwrap();
+    let sick = tokio::task::spawn_blocking({
+        let url = app.url("/health");
+        let dir = dir.path().to_owned();
+        move || starpunk(&dir, &["healthcheck", "--url", &url])
+    })
+    .await
+    .unwrap();
+    std::fs::remove_file(&data).unwrap();
+    std::fs::rename(&moved, &data).unwrap();
+    assert_eq!(sick.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&sick.stdout).contains("503"));
+}
+
+#[tokio::test]
+async fn backup_while_writing_is_a_consistent_verified_prefix() {
+    let app = spawn_app_with(&[]).await;
+    let state = app.state.clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = std::thread::spawn({
+        let stop = stop.clone();
+        move || {
+            let mut written = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let mut conn = state.pool.get().unwrap();
+                let note = starpunk::domain::NewNote::from_markdown(
+                    starpunk::domain::NoteContent::markdown(format!(
+                        "Written during backup {written}"
+                    ))
+                    .unwrap(),
+                    None,
+                    true,
+                );
+                starpunk::db::notes::insert(&mut conn, &note, time::OffsetDateTime::now_utc())
+                    .unwrap();
+                written += 1;
+            }
+            written
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let target = app.dir.path().join("copy.db");
+    let data = app.dir.path().to_owned();
+    let out = tokio::task::spawn_blocking({
+        let target = target.clone();
+        move || starpunk(&data, &["backup", target.to_str().unwrap()])
+    })
+    .await
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    stop.store(true, Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("integrity ok"));
+
+    let copy = rusqlite::Connection::open(&target).unwrap();
+    let check: String = copy
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let (count, max): (i64, i64) = copy
+        .query_row(
+            "SELECT count(*), coalesce(max(id), 0) FROM notes",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(
+        count > 0 && count < i64::from(written),
+        "copied {count} of {written}"
+    );
+    assert_eq!(count, max, "a prefix of the writes: ids 1..=n, no gaps");
+    let fts: i64 = copy
+        .query_row(
+            "SELECT count(*) FROM notes_fts WHERE notes_fts MATCH 'backup'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(fts, count, "the search index is consistent with the notes");
+
+    // The copy is never overwritten without --force.
+    let again = starpunk(app.dir.path(), &["backup", target.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    let forced = starpunk(
+        app.dir.path(),
+        &["backup", "--force", target.to_str().unwrap()],
+    );
+    assert_eq!(forced.status.code(), Some(0));
+}
+
+#[test]
+fn config_prints_every_variable_with_secrets_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_starpunk"))
+        .env_clear()
+        .current_dir(dir.path())
+        .env("DATA_PATH", dir.path())
+        .env("SESSION_SECRET", "x".repeat(40))
+        .env("METRICS_PROMETHEUS_TOKEN", "scrape-token-123")
+        .arg("config")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().count(),
+        starpunk::config::KNOWN_VARIABLES.len()
+    );
+    assert!(text.contains("SESSION_SECRET=[redacted]"));
+    assert!(text.contains("METRICS_PROMETHEUS_TOKEN=[redacted]"));
+    assert!(!text.contains(&"x".repeat(40)) && !text.contains("scrape-token-123"));
+}
+
+#[test]
+fn migrate_applies_then_reports_up_to_date_and_help_lists_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = starpunk(dir.path(), &["migrate"]);
+    assert_eq!(first.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("applied 001_initial"));
+    let second = starpunk(dir.path(), &["migrate"]);
+    assert!(String::from_utf8_lossy(&second.stdout).contains("up to date"));
+    let help = starpunk(dir.path(), &["--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    for sub in [
+        "serve",
+        "migrate",
+        "healthcheck",
+        "backup",
+        "config",
+        "Configuration",
+    ] {
+        assert!(help.contains(sub), "--help lacks {sub}");
+    }
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly_and_checkpoints_the_wal() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_starpunk"))
+        .env_clear()
+        .current_dir(dir.path())
+        .env("DATA_PATH", dir.path())
+        .env("PORT", "0")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("a serving line").unwrap();
+        if let Some(p) = line.split("on port ").nth(1) {
+            break p.trim().parse().unwrap();
+        }
+    };
+    let health = starpunk(
+        dir.path(),
+        &[
+            "healthcheck",
+            "--url",
+            &format!("http://127.0.0.1:{port}/health"),
+        ],
+    );
+    assert_eq!(health.status.code(), Some(0));
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "clean exit on SIGTERM");
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("checkpointed")), "{rest:#?}");
+    let wal = dir.path().join("starpunk.db-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "WAL emptied"
+    );
+}
