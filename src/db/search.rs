@@ -27,33 +27,29 @@ pub struct Results {
     pub total: u64,
 }
 
-/// Searches visible notes (drafts too when `include_drafts`) for an FTS5 `query` built by
-/// [`crate::domain::search::SearchQuery`], best matches first.
+/// Runs an FTS5 `query` built by [`crate::domain::search::SearchQuery::fts`] (which already
+/// restricts the note states), best matches first.
 pub fn search(
     conn: &Connection,
     query: &str,
-    include_drafts: bool,
     limit: u32,
     offset: u32,
 ) -> rusqlite::Result<Results> {
+    // Visibility is inside the match, so counting needs no join.
     let total: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid \
-             WHERE notes_fts MATCH ?1 AND notes.deleted_at IS NULL \
-             AND (notes.published = 1 OR ?2)",
-        )?
-        .query_row(params![query, include_drafts], |r| r.get(0))?;
+        .prepare_cached("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?1")?
+        .query_row([query], |r| r.get(0))?;
+    // `ORDER BY rank` lets FTS5 hand rows out best first; snippets are made for this page only.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {}, snippet(notes_fts, 1, char(2), char(3), '…', 16) \
          FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid \
-         WHERE notes_fts MATCH ?1 AND notes.deleted_at IS NULL \
-         AND (notes.published = 1 OR ?2) \
-         ORDER BY bm25(notes_fts, 5.0, 1.0), notes.published_at DESC \
-         LIMIT ?3 OFFSET ?4",
+         WHERE notes_fts MATCH ?1 \
+         ORDER BY notes_fts.rank \
+         LIMIT ?2 OFFSET ?3",
         super::notes::COLUMNS_QUALIFIED
     ))?;
     let hits = stmt
-        .query_map(params![query, include_drafts, limit, offset], |row| {
+        .query_map(params![query, limit, offset], |row| {
             Ok(Hit {
                 note: super::notes::from_row(row)?,
                 excerpt: row.get(13)?,

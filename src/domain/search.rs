@@ -60,13 +60,21 @@ impl SearchQuery {
         &self.text
     }
 
-    /// The FTS5 `MATCH` expression: every word quoted.
-    pub fn fts(&self) -> String {
-        self.words
+    /// The FTS5 `MATCH` expression: every word quoted and looked for in the name and text,
+    /// restricted to published notes (and drafts when `include_drafts`).
+    pub fn fts(&self, include_drafts: bool) -> String {
+        let words = self
+            .words
             .iter()
             .map(|w| format!("\"{w}\""))
             .collect::<Vec<_>>()
-            .join(" ")
+            .join(" ");
+        let states = if include_drafts {
+            "(published OR draft)"
+        } else {
+            "published"
+        };
+        format!("search_state : {states} AND {{name content}} : ({words})")
     }
 }
 
@@ -111,8 +119,12 @@ mod tests {
     fn operators_and_quotes_become_plain_words() {
         let q = SearchQuery::parse(r#"  "unbalanced AND (rust OR* NEAR/ -x col:y ^z  "#).unwrap();
         assert_eq!(
-            q.fts(),
-            r#""unbalanced" "and" "rust" "or" "near" "x" "col" "y" "z""#
+            q.fts(false),
+            r#"search_state : published AND {name content} : ("unbalanced" "and" "rust" "or" "near" "x" "col" "y" "z")"#
+        );
+        assert!(
+            q.fts(true)
+                .starts_with("search_state : (published OR draft) AND ")
         );
     }
 
@@ -124,7 +136,12 @@ mod tests {
             SearchQuery::parse(&"a".repeat(501)),
             Err(QueryError::TooLong)
         );
-        assert_eq!(SearchQuery::parse("Grüße").unwrap().fts(), "\"grüße\"");
+        assert!(
+            SearchQuery::parse("Grüße")
+                .unwrap()
+                .fts(false)
+                .ends_with("(\"grüße\")")
+        );
     }
 
     #[test]

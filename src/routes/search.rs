@@ -83,9 +83,9 @@ async fn run_search(
     limit: u32,
     offset: u32,
 ) -> Result<(Vec<ResultItem>, u64), AppError> {
-    let fts = query.fts();
+    let fts = query.fts(owner);
     let results = db::run(state, move |conn| {
-        Ok(search::search(conn, &fts, owner, limit, offset)?)
+        Ok(search::search(conn, &fts, limit, offset)?)
     })
     .await?;
     let items = results
