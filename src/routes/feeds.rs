@@ -50,6 +50,34 @@ fn short(format: Format) -> &'static str {
     format.path().trim_start_matches("feed.")
 }
 
+/// What happened to a feed request, for the metrics.
+#[derive(Clone, Copy)]
+enum Event {
+    Request,
+    NotModified,
+    CacheHit,
+    CacheMiss,
+}
+
+/// The metric name of an event, e.g. `feed.cache_hit.atom` (static: no allocation per request).
+fn event(format: Format, event: Event) -> &'static str {
+    use Event::*;
+    match (format, event) {
+        (Format::Rss, Request) => "feed.request.rss",
+        (Format::Rss, NotModified) => "feed.not_modified.rss",
+        (Format::Rss, CacheHit) => "feed.cache_hit.rss",
+        (Format::Rss, CacheMiss) => "feed.cache_miss.rss",
+        (Format::Atom, Request) => "feed.request.atom",
+        (Format::Atom, NotModified) => "feed.not_modified.atom",
+        (Format::Atom, CacheHit) => "feed.cache_hit.atom",
+        (Format::Atom, CacheMiss) => "feed.cache_miss.atom",
+        (Format::Json, Request) => "feed.request.json",
+        (Format::Json, NotModified) => "feed.not_modified.json",
+        (Format::Json, CacheHit) => "feed.cache_hit.json",
+        (Format::Json, CacheMiss) => "feed.cache_miss.json",
+    }
+}
+
 fn tally(state: &AppState, name: &str) {
     state.metrics.tally(name);
 }
@@ -93,9 +121,9 @@ async fn serve(
         .insert_header((header::ETAG, etag.clone()))
         .insert_header(header::LastModified(http_date(current.changed_at)))
         .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")));
-    tally(state, &format!("feed.request.{}", short(format)));
+    tally(state, event(format, Event::Request));
     if not_modified(req, &etag, current.changed_at) {
-        tally(state, &format!("feed.not_modified.{}", short(format)));
+        tally(state, event(format, Event::NotModified));
         return Ok(HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header(header::LastModified(http_date(current.changed_at)))
@@ -104,11 +132,11 @@ async fn serve(
     }
     let body = match state.feed_cache.get(format, current.version) {
         Some(cached) => {
-            tally(state, &format!("feed.cache_hit.{}", short(format)));
+            tally(state, event(format, Event::CacheHit));
             cached.body
         }
         None => {
-            tally(state, &format!("feed.cache_miss.{}", short(format)));
+            tally(state, event(format, Event::CacheMiss));
             let limit = state.config.feed.max_items;
             let (version, notes) =
                 db::run(state, move |conn| Ok(site::feed_snapshot(conn, limit)?)).await?;
