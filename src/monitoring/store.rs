@@ -234,6 +234,17 @@ struct Inner {
     memory: VecDeque<MemorySample>,
 }
 
+impl Inner {
+    /// The aggregate of (kind, name), created on first use (the name is copied only then).
+    fn aggregate(&mut self, kind: OpType, name: &str) -> &mut Aggregate {
+        let by_name = self.ops.entry(kind).or_default();
+        if !by_name.contains_key(name) {
+            by_name.insert(name.to_owned(), Aggregate::default());
+        }
+        by_name.get_mut(name).expect("inserted above")
+    }
+}
+
 /// Slow statements kept for the dashboard's list.
 const SLOW_KEPT: usize = 50;
 
@@ -336,15 +347,7 @@ impl Metrics {
         let minute = now.unix_timestamp() / 60 * 60;
         let slow = kind == OpType::Database && duration >= self.config.slow_query_threshold;
         let mut inner = self.lock();
-        let by_name = inner.ops.entry(kind).or_default();
-        match by_name.get_mut(name) {
-            Some(agg) => agg.add(us, error),
-            None => {
-                let mut agg = Aggregate::default();
-                agg.add(us, error);
-                by_name.insert(name.to_owned(), agg);
-            }
-        }
+        inner.aggregate(kind, name).add(us, error);
         if inner.minutes.back().is_none_or(|m| m.minute != minute) {
             inner.minutes.push_back(Minute {
                 minute,
@@ -397,16 +400,7 @@ impl Metrics {
         if !self.config.enabled {
             return;
         }
-        let mut inner = self.lock();
-        let by_name = inner.ops.entry(OpType::Business).or_default();
-        match by_name.get_mut(name) {
-            Some(agg) => agg.add(0, false),
-            None => {
-                let mut agg = Aggregate::default();
-                agg.add(0, false);
-                by_name.insert(name.to_owned(), agg);
-            }
-        }
+        self.lock().aggregate(OpType::Business, name).add(0, false);
     }
 
     /// Adds a memory reading, keeping the last hour.

@@ -156,13 +156,7 @@ async fn preview_renders_without_saving_and_bad_content_loses_nothing() {
     assert_eq!(texts(&html, ".flash-error"), ["a note needs some content"]);
     assert_eq!(attr(&html, "input[name=slug]", "value"), "kept");
 
-    let count: i64 = app
-        .state
-        .pool
-        .get()
-        .unwrap()
-        .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
-        .unwrap();
+    let count = app.note_count();
     assert_eq!(count, 0, "neither preview nor a refused form stores a note");
 }
 

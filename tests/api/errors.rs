@@ -88,13 +88,7 @@ async fn an_oversized_form_is_413_and_stores_nothing() {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
     assert_eq!(texts(&html, ".error-code"), ["413"]);
-    let count: i64 = app
-        .state
-        .pool
-        .get()
-        .unwrap()
-        .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
-        .unwrap();
+    let count = app.note_count();
     assert_eq!(count, 0);
 }
 

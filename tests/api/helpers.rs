@@ -125,6 +125,16 @@ impl TestApp {
         self.newest_note().await
     }
 
+    /// How many notes the database holds, in every state.
+    pub fn note_count(&self) -> i64 {
+        self.state
+            .pool
+            .get()
+            .unwrap()
+            .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
+            .unwrap()
+    }
+
     /// Slug and id of the most recently created note, read from the database.
     pub async fn newest_note(&self) -> (String, i64) {
         let conn = self.state.pool.get().unwrap();
