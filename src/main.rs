@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use starpunk::cli::{Cli, Command, backup, healthcheck};
+use starpunk::cli::{Cli, Command, backup, healthcheck, transfer};
 use starpunk::config::{Config, Loaded};
 use starpunk::db::migrate;
 use starpunk::startup::Application;
@@ -54,6 +54,8 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Export { dir } => transfer_command(&loaded.config, &dir, true),
+        Command::Import { dir } => transfer_command(&loaded.config, &dir, false),
         Command::Config => {
             for (name, value) in loaded.config.describe() {
                 println!("{name}={value}");
@@ -89,6 +91,60 @@ fn serve(loaded: Loaded) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             log::error!("server stopped with an error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `export` / `import`: opens the database (migrating it if needed) and reports progress as
+/// plain lines every 100 notes, then a summary.
+fn transfer_command(config: &Config, dir: &std::path::Path, export: bool) -> ExitCode {
+    if let Err(e) = std::fs::create_dir_all(&config.data_path) {
+        eprintln!("cannot create {}: {e}", config.data_path.display());
+        return ExitCode::FAILURE;
+    }
+    let mut conn = match rusqlite::Connection::open(&config.database.path) {
+        Ok(conn) => conn,
+        Err(e) => {
+            eprintln!("cannot open {}: {e}", config.database.path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let _ = conn.busy_timeout(config.database.busy_timeout);
+    if let Err(e) = migrate::run_migrations(&mut conn) {
+        eprintln!("{e}");
+        return ExitCode::FAILURE;
+    }
+    let verb = if export { "exported" } else { "read" };
+    let mut progress = |done: usize, total: usize| {
+        if done.is_multiple_of(100) || done == total {
+            eprintln!("{verb} {done}/{total}");
+        }
+    };
+    let result = if export {
+        transfer::export(&conn, dir, &mut progress)
+    } else {
+        transfer::import(&mut conn, dir, &mut progress)
+    };
+    match result {
+        Ok(summary) => {
+            for (path, reason) in &summary.skipped {
+                eprintln!("skipped {}: {reason}", path.display());
+            }
+            if export {
+                println!("exported {} notes to {}", summary.done, dir.display());
+            } else {
+                println!(
+                    "imported {} notes, {} already present, {} files skipped",
+                    summary.done,
+                    summary.present,
+                    summary.skipped.len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
             ExitCode::FAILURE
         }
     }

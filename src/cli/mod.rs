@@ -5,6 +5,7 @@
 
 pub mod backup;
 pub mod healthcheck;
+pub mod transfer;
 
 use std::path::PathBuf;
 
@@ -53,4 +54,14 @@ pub enum Command {
     },
     /// Print the effective configuration, secrets redacted, and exit.
     Config,
+    /// Write every note to DIR as a Markdown file with front matter.
+    Export {
+        /// The directory to write into (created if missing).
+        dir: PathBuf,
+    },
+    /// Read notes from Markdown files in DIR (idempotent by slug; malformed files are skipped).
+    Import {
+        /// The directory to read.
+        dir: PathBuf,
+    },
 }

@@ -237,3 +237,194 @@ fn sigterm_stops_the_server_cleanly_and_checkpoints_the_wal() {
         "WAL emptied"
     );
 }
+
+/// Every stored column of a note that export/import must carry over.
+type NoteRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    bool,
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    String,
+    String,
+);
+
+#[tokio::test]
+async fn export_then_import_into_a_fresh_site_reproduces_every_note() {
+    let app = spawn_app_with(&[("DEV_MODE", "true")]).await;
+    let csrf = app.login().await;
+    app.create_note(&csrf, "A *published* note with `code` & <b>html</b>", true)
+        .await;
+    app.create_note(&csrf, "A draft note\n\nwith two paragraphs", false)
+        .await;
+    let (_, deleted) = app.create_note(&csrf, "A deleted note", true).await;
+    app.post_form(
+        &format!("/admin/delete/{deleted}"),
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    {
+        // Properties as a Micropub client would leave them, and a name.
+        let conn = app.state.pool.get().unwrap();
+        conn.execute(
+            "UPDATE notes SET name = 'Titled', properties = ?1 WHERE id = 1",
+            [r#"{"category":["rust","web"],"photo":[{"value":"https://example.com/a.jpg","alt":"A"}],"checkin":[{"type":["h-card"],"properties":{"name":["Café"]}}]}"#],
+        )
+        .unwrap();
+    }
+    let rows = |pool: &starpunk::db::DbPool| -> Vec<NoteRow> {
+        let conn = pool.get().unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT slug, content, content_type, name, published, published_at, created_at, \
+                 updated_at, deleted_at, properties, content_html FROM notes ORDER BY slug",
+            )
+            .unwrap();
+        stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                r.get(10)?,
+            ))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    };
+    let original = rows(&app.state.pool);
+
+    let export_dir = tempfile::tempdir().unwrap();
+    let out = starpunk(
+        app.dir.path(),
+        &["export", export_dir.path().to_str().unwrap()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("exported 3 notes"));
+    let files = std::fs::read_dir(export_dir.path()).unwrap().count();
+    assert_eq!(files, 3);
+    let sample =
+        std::fs::read_to_string(export_dir.path().join(format!("{}.md", original[0].0))).unwrap();
+    assert!(sample.starts_with("+++\nslug = "), "{sample}");
+
+    let fresh = tempfile::tempdir().unwrap();
+    let out = starpunk(
+        fresh.path(),
+        &["import", export_dir.path().to_str().unwrap()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("imported 3 notes, 0 already present, 0 files skipped")
+    );
+    let again = starpunk(
+        fresh.path(),
+        &["import", export_dir.path().to_str().unwrap()],
+    );
+    assert!(String::from_utf8_lossy(&again.stdout).contains("imported 0 notes, 3 already present"));
+
+    let imported = spawn_app_in_existing(fresh).await;
+    let copied = rows(&imported.state.pool);
+    assert_eq!(copied.len(), original.len());
+    for (a, b) in original.iter().zip(&copied) {
+        let props_a: serde_json::Value = serde_json::from_str(&a.9).unwrap();
+        let props_b: serde_json::Value = serde_json::from_str(&b.9).unwrap();
+        assert_eq!(props_a, props_b, "properties of {}", a.0);
+        assert_eq!(
+            (&a.0, &a.1, &a.2, &a.3, a.4, a.5, a.6, a.7, a.8, &a.10),
+            (&b.0, &b.1, &b.2, &b.3, b.4, b.5, b.6, b.7, b.8, &b.10)
+        );
+    }
+    // The imported site serves the notes: searchable, and the deleted one answers 410.
+    let search: serde_json::Value = imported
+        .get("/api/search?q=published")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(search["total"], 1);
+    let deleted_slug = &original.iter().find(|r| r.8.is_some()).unwrap().0;
+    assert_eq!(
+        imported
+            .get(&format!("/notes/{deleted_slug}"))
+            .await
+            .status(),
+        410
+    );
+}
+
+#[test]
+fn malformed_import_files_are_reported_with_their_path_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let good = "+++\nslug = \"fine-note\"\npublished = true\npublished_at = \"2024-01-02T03:04:05Z\"\ncreated_at = \"2024-01-02T03:04:05Z\"\nupdated_at = \"2024-01-02T03:04:05Z\"\n+++\nA fine note.\n";
+    let bad = [
+        ("a-no-front-matter.md", "Just text".to_owned()),
+        ("b-unclosed.md", "+++\nslug = \"x\"\nno closing".to_owned()),
+        ("c-bad-toml.md", "+++\nslug = = 1\n+++\nx".to_owned()),
+        ("d-bad-slug.md", good.replace("fine-note", "../etc/passwd")),
+        ("e-empty.md", good.replace("A fine note.\n", "  \n")),
+        (
+            "f-bad-time.md",
+            good.replace("fine-note", "other")
+                .replace("2024-01-02T03:04:05Z\"\ncreated", "yesterday\"\ncreated"),
+        ),
+        (
+            "g-unknown-field.md",
+            good.replace("fine-note", "third")
+                .replace("published = true", "published = true\nsecret = 1"),
+        ),
+    ];
+    for (name, text) in &bad {
+        std::fs::write(files.path().join(name), text).unwrap();
+    }
+    std::fs::write(files.path().join("z-good.md"), good).unwrap();
+    std::fs::write(files.path().join("ignored.txt"), "not markdown").unwrap();
+    let out = starpunk(dir.path(), &["import", files.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for (name, _) in &bad {
+        assert!(
+            stderr.contains(&format!("skipped {}", files.path().join(name).display())),
+            "{name}: {stderr}"
+        );
+    }
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("imported 1 notes, 0 already present, 7 files skipped")
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("starpunk.db")).unwrap();
+    let slugs: Vec<String> = conn
+        .prepare("SELECT slug FROM notes")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(slugs, ["fine-note"], "nothing half-imported");
+}
+
+async fn spawn_app_in_existing(dir: tempfile::TempDir) -> crate::helpers::TestApp {
+    crate::helpers::spawn_app_in(dir, &[]).await
+}

@@ -1,0 +1,267 @@
+//! `starpunk export DIR` and `starpunk import DIR`: notes as Markdown files with TOML front
+//! matter (`+++` … `+++`), one file per note, named after its slug.
+//!
+//! Import is idempotent by slug (a slug already present is left alone), checks every file fully
+//! before writing it, stores each note in its own transaction (so nothing is half-imported) and
+//! reports malformed files with their path instead of stopping.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::db::notes;
+use crate::domain::{Note, NoteContent, Slug};
+
+/// The front matter of an exported note.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrontMatter {
+    /// The permalink slug.
+    pub slug: String,
+    /// Optional title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `markdown` or `html`.
+    #[serde(default = "markdown")]
+    pub content_type: String,
+    /// Visible to the public.
+    pub published: bool,
+    /// RFC 3339.
+    pub published_at: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// RFC 3339, when deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<String>,
+    /// Categories (also inside `properties`; shown here for people reading the file).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Photo URLs (also inside `properties`).
+    #[serde(default)]
+    pub photos: Vec<String>,
+    /// Every microformats2 property, as JSON text (the source of truth on import).
+    #[serde(default = "empty_object")]
+    pub properties: String,
+}
+
+fn markdown() -> String {
+    "markdown".to_owned()
+}
+
+fn empty_object() -> String {
+    "{}".to_owned()
+}
+
+fn rfc3339(ts: i64) -> String {
+    crate::views::rfc3339(ts)
+}
+
+fn parse_time(field: &str, value: &str) -> Result<i64, String> {
+    OffsetDateTime::parse(value, &Rfc3339)
+        .map(OffsetDateTime::unix_timestamp)
+        .map_err(|e| format!("{field} {value:?} is not an RFC 3339 time: {e}"))
+}
+
+/// The file text for a note.
+pub fn to_file(note: &Note) -> Result<String, String> {
+    let front = FrontMatter {
+        slug: note.slug.to_string(),
+        name: note.name.clone(),
+        content_type: note.content.kind().to_owned(),
+        published: note.published,
+        published_at: rfc3339(note.published_at),
+        created_at: rfc3339(note.created_at),
+        updated_at: rfc3339(note.updated_at),
+        deleted_at: note.deleted_at.map(rfc3339),
+        categories: note.categories(),
+        photos: note.photos().into_iter().map(|p| p.url).collect(),
+        properties: Value::Object(note.properties.clone()).to_string(),
+    };
+    let toml = toml::to_string(&front).map_err(|e| e.to_string())?;
+    Ok(format!("+++\n{toml}+++\n{}", note.content.source()))
+}
+
+/// A note read back from a file, checked and ready to store.
+#[derive(Debug)]
+pub struct Imported {
+    slug: Slug,
+    name: Option<String>,
+    content: NoteContent,
+    published: bool,
+    published_at: i64,
+    created_at: i64,
+    updated_at: i64,
+    deleted_at: Option<i64>,
+    properties: Map<String, Value>,
+}
+
+/// Parses and checks a file's text.
+pub fn from_file(text: &str) -> Result<Imported, String> {
+    let rest = text
+        .strip_prefix("+++\n")
+        .or_else(|| text.strip_prefix("+++\r\n"))
+        .ok_or("the file does not start with a +++ front matter line")?;
+    let end = rest
+        .find("\n+++\n")
+        .map(|i| (i, i + 5))
+        .or_else(|| rest.find("\n+++\r\n").map(|i| (i, i + 6)))
+        .ok_or("the front matter has no closing +++ line")?;
+    let front: FrontMatter =
+        toml::from_str(&rest[..end.0 + 1]).map_err(|e| format!("front matter: {e}"))?;
+    let body = &rest[end.1..];
+    let slug = Slug::parse(&front.slug).map_err(|e| format!("slug {:?}: {e}", front.slug))?;
+    let content = match front.content_type.as_str() {
+        "markdown" => NoteContent::markdown(body),
+        "html" => NoteContent::html(body),
+        other => return Err(format!("content_type {other:?} is not markdown or html")),
+    }
+    .map_err(|e| e.to_string())?;
+    let properties = match serde_json::from_str::<Value>(&front.properties) {
+        Ok(Value::Object(map)) => map,
+        _ => return Err("properties is not a JSON object".to_owned()),
+    };
+    Ok(Imported {
+        slug,
+        name: front.name.filter(|n| !n.trim().is_empty()),
+        content,
+        published: front.published,
+        published_at: parse_time("published_at", &front.published_at)?,
+        created_at: parse_time("created_at", &front.created_at)?,
+        updated_at: parse_time("updated_at", &front.updated_at)?,
+        deleted_at: front
+            .deleted_at
+            .map(|d| parse_time("deleted_at", &d))
+            .transpose()?,
+        properties,
+    })
+}
+
+/// What an export or import did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Notes written or stored.
+    pub done: usize,
+    /// Notes already present (import) — left alone.
+    pub present: usize,
+    /// Files skipped, with the reason.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// Writes every note (every state) into `dir` as `{slug}.md`.
+pub fn export(
+    conn: &Connection,
+    dir: &Path,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Summary, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let total: i64 = conn
+        .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
+        .map_err(|e| e.to_string())?;
+    let total = usize::try_from(total).unwrap_or(0);
+    let mut summary = Summary::default();
+    let mut last_id = 0;
+    loop {
+        let page: Vec<Note> = (|| {
+            let mut stmt =
+                conn.prepare_cached("SELECT id FROM notes WHERE id > ?1 ORDER BY id LIMIT 500")?;
+            let ids: Vec<i64> = stmt
+                .query_map([last_id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            ids.into_iter()
+                .filter_map(|id| notes::by_id(conn, id).transpose())
+                .collect::<rusqlite::Result<Vec<Note>>>()
+        })()
+        .map_err(|e| e.to_string())?;
+        let Some(last) = page.last() else { break };
+        last_id = last.id;
+        for note in &page {
+            let path = dir.join(format!("{}.md", note.slug));
+            let text = to_file(note)?;
+            std::fs::write(&path, text)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            summary.done += 1;
+            progress(summary.done, total);
+        }
+    }
+    Ok(summary)
+}
+
+/// Reads every `*.md` file of `dir` (sorted by name) into the database.
+pub fn import(
+    conn: &mut Connection,
+    dir: &Path,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Summary, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
+        .collect();
+    files.sort();
+    let mut summary = Summary::default();
+    let total = files.len();
+    for (i, path) in files.iter().enumerate() {
+        progress(i + 1, total);
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|text| from_file(&text));
+        let note = match parsed {
+            Ok(note) => note,
+            Err(reason) => {
+                summary.skipped.push((path.clone(), reason));
+                continue;
+            }
+        };
+        match store(conn, &note) {
+            Ok(true) => summary.done += 1,
+            Ok(false) => summary.present += 1,
+            Err(e) => summary
+                .skipped
+                .push((path.clone(), format!("database: {e}"))),
+        }
+    }
+    Ok(summary)
+}
+
+/// Stores one imported note in its own transaction; `false` when its slug already exists.
+fn store(conn: &mut Connection, note: &Imported) -> rusqlite::Result<bool> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let exists = tx
+        .query_row(
+            "SELECT 1 FROM notes WHERE slug = ?1",
+            [note.slug.as_str()],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if exists {
+        return Ok(false);
+    }
+    tx.execute(
+        "INSERT INTO notes (slug, content, content_type, content_html, content_hash, name, \
+         properties, published, published_at, created_at, updated_at, deleted_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            note.slug.as_str(),
+            note.content.source(),
+            note.content.kind(),
+            note.content.render(),
+            note.content.hash(),
+            note.name,
+            Value::Object(note.properties.clone()).to_string(),
+            note.published,
+            note.published_at,
+            note.created_at,
+            note.updated_at,
+            note.deleted_at,
+        ],
+    )?;
+    tx.commit()?;
+    Ok(true)
+}
