@@ -19,6 +19,7 @@ printf 'size: %s bytes\n' "$(stat -c %s "$bin")"
 
 echo "== empty root"
 root=$(mktemp -d)
+chmod 755 "$root"
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$root"' EXIT
 mkdir -p "$root/etc/ssl/certs" "$root/data"
 cp "$bin" "$root/starpunk"
@@ -27,14 +28,14 @@ chown -R 10001:10001 "$root/data"
 find "$root" | sed "s|$root||" | sort
 port=${PORT_UNDER_TEST:-18400}
 env -i HOST=0.0.0.0 PORT=$port DATA_PATH=/data \
-  chroot --userspec=10001:10001 "$root" /starpunk serve &
+  /usr/sbin/chroot --userspec=10001:10001 "$root" /starpunk serve &
 pid=$!
 for _ in $(seq 50); do
-  env -i PORT=$port chroot --userspec=10001:10001 "$root" /starpunk healthcheck >/dev/null 2>&1 && break
+  env -i PORT=$port /usr/sbin/chroot --userspec=10001:10001 "$root" /starpunk healthcheck >/dev/null 2>&1 && break
   sleep 0.1
 done
 echo "== healthcheck inside the empty root"
-env -i HOST=0.0.0.0 PORT=$port DATA_PATH=/data chroot --userspec=10001:10001 "$root" /starpunk healthcheck
+env -i HOST=0.0.0.0 PORT=$port DATA_PATH=/data /usr/sbin/chroot --userspec=10001:10001 "$root" /starpunk healthcheck
 echo "== from outside"
 curl -fsS "http://127.0.0.1:$port/health"; echo
 curl -fsS -o /dev/null -w 'GET / -> %{http_code}, %{size_download} bytes\n' "http://127.0.0.1:$port/"
