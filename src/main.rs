@@ -116,8 +116,20 @@ fn transfer_command(config: &Config, dir: &std::path::Path, export: bool) -> Exi
         return ExitCode::FAILURE;
     }
     let verb = if export { "exported" } else { "read" };
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let mut progress = |done: usize, total: usize| {
-        if done.is_multiple_of(100) || done == total {
+        if terminal {
+            // One line redrawn in place: a bar of 30 cells and the count.
+            let filled = (done * 30).checked_div(total).unwrap_or(30);
+            eprint!(
+                "\r{verb} [{}{}] {done}/{total}",
+                "#".repeat(filled),
+                " ".repeat(30 - filled)
+            );
+            if done == total {
+                eprintln!();
+            }
+        } else if done.is_multiple_of(100) || done == total {
             eprintln!("{verb} {done}/{total}");
         }
     };

@@ -428,3 +428,78 @@ fn malformed_import_files_are_reported_with_their_path_and_skipped() {
 async fn spawn_app_in_existing(dir: tempfile::TempDir) -> crate::helpers::TestApp {
     crate::helpers::spawn_app_in(dir, &[]).await
 }
+
+#[test]
+fn sigterm_during_a_slow_request_lets_it_complete() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_starpunk"))
+        .env_clear()
+        .current_dir(dir.path())
+        .env("DATA_PATH", dir.path())
+        .env("PORT", "0")
+        .env("DEV_MODE", "true")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines.next().expect("a serving line").unwrap();
+        if let Some(p) = line.split("on port ").nth(1) {
+            break p.trim().parse().unwrap();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let address = format!("127.0.0.1:{port}");
+    let get = |path: &str, cookie: &str| -> String {
+        let mut s = std::net::TcpStream::connect(&address).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let login = get("/dev/login", "");
+    let cookie = login
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let form = get("/admin/new", &cookie);
+    let csrf = form.split("name=\"csrf_token\" value=\"").nth(1).unwrap()[..64].to_owned();
+
+    // A slow client: headers and half the body now, the rest after SIGTERM.
+    let body =
+        format!("csrf_token={csrf}&content=Finished+after+SIGTERM&published=true&action=save");
+    let (first, second) = body.split_at(body.len() / 2);
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        slow,
+        "POST /admin/new HTTP/1.1\r\nHost: x\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+        body.len()
+    )
+    .unwrap();
+    slow.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    // SAFETY: sending a signal to our own child process.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGTERM);
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    slow.write_all(second.as_bytes()).unwrap();
+    let mut answer = String::new();
+    slow.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let conn = rusqlite::Connection::open(dir.path().join("starpunk.db")).unwrap();
+    let content: String = conn
+        .query_row("SELECT content FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(content, "Finished after SIGTERM");
+}
