@@ -503,3 +503,48 @@ fn sigterm_during_a_slow_request_lets_it_complete() {
         .unwrap();
     assert_eq!(content, "Finished after SIGTERM");
 }
+
+#[test]
+fn migrate_backs_up_an_older_database_first_unless_told_not_to() {
+    for no_backup in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            // A database from an older starpunk: only the first migration applied.
+            let mut conn = rusqlite::Connection::open(dir.path().join("starpunk.db")).unwrap();
+            let known = starpunk::db::migrate::known_migrations();
+            starpunk::db::migrate::apply(&mut conn, &known[..1]).unwrap();
+        }
+        let mut args = vec!["migrate"];
+        if no_backup {
+            args.push("--no-backup");
+        }
+        let out = starpunk(dir.path(), &args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("applied 002_search"), "{stdout}");
+        let backups: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("backup-before-migrate-")
+            })
+            .collect();
+        assert_eq!(backups.len(), usize::from(!no_backup), "{stdout}");
+        if let Some(backup) = backups.first() {
+            let copy = rusqlite::Connection::open(backup.path()).unwrap();
+            let names = starpunk::db::migrate::applied_migrations(&copy).unwrap();
+            assert_eq!(
+                names,
+                ["001_initial"],
+                "the backup holds the database as it was"
+            );
+        }
+    }
+}
