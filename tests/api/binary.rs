@@ -174,3 +174,29 @@ fn start_up_warns_about_dev_mode_and_near_miss_variables() {
     assert!(log.contains("TOKEN_ENDPOINT is ignored"), "{log}");
     assert!(log.contains("DEV_MODE is on"), "{log}");
 }
+
+#[tokio::test]
+async fn slow_statements_are_logged_at_warn_with_their_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = starpunk(dir.path());
+    cmd.env("PORT", "0")
+        .env("METRICS_SLOW_QUERY_THRESHOLD", "0");
+    let (child, port, _, lines) = start(cmd);
+    let res = crate::helpers::client()
+        .get(format!("http://127.0.0.1:{port}/"))
+        .header("X-Request-ID", "slow-trace-7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    child.stop();
+    let log: Vec<String> = lines.iter().collect();
+    assert!(
+        log.iter().any(|l| l.contains("WARN")
+            && l.contains("slow query")
+            && l.contains("request slow-trace-7")
+            && l.contains("[slow-trace-7]")
+            && l.contains("FROM notes")),
+        "{log:#?}"
+    );
+}
