@@ -187,7 +187,7 @@ fn run_migrate(config: &Config, no_backup: bool) -> ExitCode {
     if pending.is_empty() {
         println!("the database is up to date");
     } else if existed && !no_backup {
-        let stamp = time::OffsetDateTime::now_utc().unix_timestamp();
+        let stamp = time::OffsetDateTime::now_utc().unix_timestamp_nanos();
         let target = config
             .data_path
             .join(format!("backup-before-migrate-{stamp}.db"));

@@ -11,6 +11,9 @@ use rusqlite::{Connection, OpenFlags};
 /// Why a backup failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BackupError {
+    /// FILE is the live database or one of its companion files.
+    #[error("{0} is the live database (or its journal); choose another file")]
+    LiveDatabase(PathBuf),
     /// FILE exists and `--force` was not given.
     #[error("{0} exists; pass --force to replace it")]
     Exists(PathBuf),
@@ -25,8 +28,38 @@ pub enum BackupError {
     Io(#[from] std::io::Error),
 }
 
+/// Whether `target` names the database itself or its `-wal`, `-shm` or `-journal` file
+/// (compared after resolving links and `..`, so no spelling of the path slips through).
+fn is_live_file(database: &Path, target: &Path) -> bool {
+    let resolve = |p: &Path| -> Option<PathBuf> {
+        if let Ok(full) = p.canonicalize() {
+            return Some(full);
+        }
+        let parent = p
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Some(parent.canonicalize().ok()?.join(p.file_name()?))
+    };
+    let (Some(db), Some(target)) = (resolve(database), resolve(target)) else {
+        return false;
+    };
+    let db_text = db.as_os_str().to_string_lossy().into_owned();
+    [
+        String::new(),
+        "-wal".into(),
+        "-shm".into(),
+        "-journal".into(),
+    ]
+    .iter()
+    .any(|suffix| target.as_os_str().to_string_lossy() == format!("{db_text}{suffix}"))
+}
+
 /// Copies `database` to `target`; returns the number of pages copied.
 pub fn backup(database: &Path, target: &Path, force: bool) -> Result<u64, BackupError> {
+    if is_live_file(database, target) {
+        return Err(BackupError::LiveDatabase(target.to_owned()));
+    }
     if target.exists() && !force {
         return Err(BackupError::Exists(target.to_owned()));
     }

@@ -63,9 +63,13 @@ fn rfc3339(ts: i64) -> String {
 }
 
 fn parse_time(field: &str, value: &str) -> Result<i64, String> {
-    OffsetDateTime::parse(value, &Rfc3339)
-        .map(OffsetDateTime::unix_timestamp)
-        .map_err(|e| format!("{field} {value:?} is not an RFC 3339 time: {e}"))
+    let time = OffsetDateTime::parse(value, &Rfc3339)
+        .map_err(|e| format!("{field} {value:?} is not an RFC 3339 time: {e}"))?;
+    // Feeds (RFC 822 dates) cannot express years before 1900.
+    if !(1900..=9999).contains(&time.year()) {
+        return Err(format!("{field} {value:?} is outside the years 1900–9999"));
+    }
+    Ok(time.unix_timestamp())
 }
 
 /// The file text for a note.
@@ -107,14 +111,36 @@ pub fn from_file(text: &str) -> Result<Imported, String> {
         .strip_prefix("+++\n")
         .or_else(|| text.strip_prefix("+++\r\n"))
         .ok_or("the file does not start with a +++ front matter line")?;
-    let end = rest
-        .find("\n+++\n")
-        .map(|i| (i, i + 5))
-        .or_else(|| rest.find("\n+++\r\n").map(|i| (i, i + 6)))
-        .ok_or("the front matter has no closing +++ line")?;
-    let front: FrontMatter =
-        toml::from_str(&rest[..end.0 + 1]).map_err(|e| format!("front matter: {e}"))?;
-    let body = &rest[end.1..];
+    // The closing fence is the first `+++` line after which the front matter parses: a
+    // multi-line string value may itself hold a `+++` line.
+    let mut first_error = None;
+    let mut parsed = None;
+    for (i, _) in rest.match_indices("\n+++") {
+        let after = &rest[i + 4..];
+        let body_start = if after.starts_with('\n') {
+            i + 5
+        } else if after.starts_with("\r\n") {
+            i + 6
+        } else if after.is_empty() {
+            i + 4
+        } else {
+            continue;
+        };
+        match toml::from_str::<FrontMatter>(&rest[..i + 1]) {
+            Ok(front) => {
+                parsed = Some((front, &rest[body_start..]));
+                break;
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    let (front, body) = match (parsed, first_error) {
+        (Some(found), _) => found,
+        (None, Some(e)) => return Err(format!("front matter: {e}")),
+        (None, None) => return Err("the front matter has no closing +++ line".to_owned()),
+    };
     let slug = Slug::parse(&front.slug).map_err(|e| format!("slug {:?}: {e}", front.slug))?;
     let content = match front.content_type.as_str() {
         "markdown" => NoteContent::markdown(body),
@@ -183,6 +209,9 @@ pub fn export(
         for note in &page {
             let path = dir.join(format!("{}.md", note.slug));
             let text = to_file(note)?;
+            // An export is a backup: prove each file reads back before calling it done.
+            from_file(&text)
+                .map_err(|e| format!("note {} would not import back: {e}", note.slug))?;
             std::fs::write(&path, text)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             summary.done += 1;

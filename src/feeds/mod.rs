@@ -91,7 +91,9 @@ fn rfc3339(ts: i64) -> String {
 
 /// Unix seconds as RFC 2822 in UTC (RSS dates), e.g. `Tue, 14 Nov 2023 22:13:20 +0000`.
 fn rfc2822(ts: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(ts)
+    // RFC 822 dates cannot carry years before 1900: clamp rather than emit an empty date.
+    const YEAR_1900: i64 = -2_208_988_800;
+    OffsetDateTime::from_unix_timestamp(ts.max(YEAR_1900))
         .ok()
         .and_then(|t| t.format(&Rfc2822).ok())
         .unwrap_or_default()

@@ -55,36 +55,48 @@ struct Range<'a> {
 
 /// The feed format to send for this `Accept` header; no header (or an empty one) means RSS.
 pub fn choose(accept: Option<&str>) -> Result<Format, NotAcceptable> {
+    choose_type(accept).map(|(format, _)| format)
+}
+
+/// The `Content-Type` to send with each entry of [`AVAILABLE`].
+const CONTENT_TYPES: [&str; 6] = [
+    "application/rss+xml; charset=utf-8",
+    "application/atom+xml; charset=utf-8",
+    "application/feed+json; charset=utf-8",
+    "application/json; charset=utf-8",
+    "application/xml; charset=utf-8",
+    "text/xml; charset=utf-8",
+];
+
+/// The format and the exact `Content-Type` to send: a feed chosen through a generic alias
+/// (`application/json`, `application/xml`, `text/xml`) is labelled with that alias, so the
+/// answer always carries a type the client accepted. On equal preference a feed's own type
+/// wins over an alias.
+pub fn choose_type(accept: Option<&str>) -> Result<(Format, &'static str), NotAcceptable> {
     let lowered = accept.unwrap_or_default().to_ascii_lowercase();
     let ranges: Vec<Range> = lowered.split(',').filter_map(parse_range).collect();
     if ranges.is_empty() {
-        return Ok(Format::Rss);
+        return Ok((Format::Rss, CONTENT_TYPES[0]));
     }
     AVAILABLE
         .iter()
         .zip(FORMATS)
+        .zip(CONTENT_TYPES)
         .enumerate()
-        .filter_map(|(i, (offered, format))| {
+        .filter_map(|(i, ((offered, format), content_type))| {
             let (kind, subtype) = offered.split_once('/')?;
-            // A generic alias (application/json, application/xml, text/xml) must not bring
-            // back through a wildcard a feed whose own type the client refused with q=0.
-            let refused = |primary: &str| {
-                let (k, s) = primary.split_once('/').unwrap_or_default();
-                ranges
-                    .iter()
-                    .any(|r| r.quality == 0 && r.kind == k && r.subtype == s)
-            };
-            let primary = AVAILABLE[FORMATS.iter().position(|f| *f == format).unwrap_or(0)];
-            let alias_blocked = i >= 3 && refused(primary);
             let (specificity, quality) = ranges
                 .iter()
                 .filter_map(|r| specificity(r, kind, subtype).map(|s| (s, r.quality)))
-                .filter(|&(s, _)| !alias_blocked || s == 2)
                 .max_by_key(|&(s, _)| s)?;
-            (quality > 0).then_some(((quality, specificity, rank(format)), format))
+            let primary = i < 3;
+            (quality > 0).then_some((
+                (quality, specificity, primary, rank(format)),
+                (format, content_type),
+            ))
         })
         .max_by_key(|&(key, _)| key)
-        .map(|(_, format)| format)
+        .map(|(_, chosen)| chosen)
         .ok_or(NotAcceptable)
 }
 
@@ -129,7 +141,9 @@ fn parse_range(item: &str) -> Option<Range<'_>> {
 /// A `q` value in thousandths; anything that is not a finite number counts as 1.
 fn quality(value: &str) -> u16 {
     match value.trim().trim_matches('"').parse::<f64>() {
-        Ok(q) if q.is_finite() => (q.clamp(0.0, 1.0) * 1000.0).round() as u16,
+        // Any positive q stays positive (a q of 0.0001 is not a refusal).
+        Ok(q) if q.is_finite() && q > 0.0 => ((q.min(1.0) * 1000.0).round() as u16).max(1),
+        Ok(q) if q.is_finite() => 0,
         _ => 1000,
     }
 }

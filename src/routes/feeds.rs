@@ -102,33 +102,46 @@ async fn site_version(state: &AppState) -> Result<site::SiteVersion, AppError> {
     db::run(state, |conn| Ok(site::version(conn)?)).await
 }
 
-/// Serves one feed format.
+/// Serves one feed format, labelled `content_type`.
 async fn serve(
     state: &AppState,
     req: &HttpRequest,
     format: Format,
+    content_type: &'static str,
 ) -> Result<HttpResponse, AppError> {
     let current = site_version(state).await?;
-    let etag = format!(
-        "\"{}-{}-{}\"",
-        format.path(),
-        current.version,
-        state.boot_id
-    );
+    // The label is part of the representation: an alias-typed answer has its own ETag.
+    let label = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .replace('/', "-");
+    let etag = format!("\"{label}-{}-{}\"", current.version, state.boot_id);
+    // A restart may change the settings a feed is made from (site name, item count): never
+    // claim the feed is older than this process.
+    let last_modified = current.changed_at.max(state.started_unix);
+    // A change within the current second makes a date validator unreliable (a second change in
+    // the same second would carry the same date): then send no Last-Modified, only the ETag.
+    let date_is_reliable = last_modified < db::unix_now();
     let max_age = state.config.feed.cache_seconds;
     let mut response = HttpResponse::Ok();
     response
         .insert_header((header::ETAG, etag.clone()))
-        .insert_header(header::LastModified(http_date(current.changed_at)))
         .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")));
+    if date_is_reliable {
+        response.insert_header(header::LastModified(http_date(last_modified)));
+    }
     tally(state, event(format, Event::Request));
-    if not_modified(req, &etag, current.changed_at) {
+    if not_modified(req, &etag, last_modified) {
         tally(state, event(format, Event::NotModified));
-        return Ok(HttpResponse::NotModified()
+        let mut not_modified = HttpResponse::NotModified();
+        not_modified
             .insert_header((header::ETAG, etag))
-            .insert_header(header::LastModified(http_date(current.changed_at)))
-            .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")))
-            .finish());
+            .insert_header((header::CACHE_CONTROL, format!("public, max-age={max_age}")));
+        if date_is_reliable {
+            not_modified.insert_header(header::LastModified(http_date(last_modified)));
+        }
+        return Ok(not_modified.finish());
     }
     let body = match state.feed_cache.get(format, current.version) {
         Some(cached) => {
@@ -167,22 +180,22 @@ async fn serve(
             body
         }
     };
-    Ok(response.content_type(format.content_type()).body(body))
+    Ok(response.content_type(content_type).body(body))
 }
 
 /// `GET /feed.rss` and `/feed.xml`.
 pub async fn rss(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    serve(&state, &req, Format::Rss).await
+    serve(&state, &req, Format::Rss, Format::Rss.content_type()).await
 }
 
 /// `GET /feed.atom`.
 pub async fn atom(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    serve(&state, &req, Format::Atom).await
+    serve(&state, &req, Format::Atom, Format::Atom.content_type()).await
 }
 
 /// `GET /feed.json`.
 pub async fn json(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    serve(&state, &req, Format::Json).await
+    serve(&state, &req, Format::Json, Format::Json.content_type()).await
 }
 
 /// `GET /feed`: the format the `Accept` header prefers (RSS when nothing is preferred); 406
@@ -195,9 +208,9 @@ pub async fn negotiated(
         .headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok());
-    match negotiate::choose(accept) {
-        Ok(format) => {
-            let mut res = serve(&state, &req, format).await?;
+    match negotiate::choose_type(accept) {
+        Ok((format, content_type)) => {
+            let mut res = serve(&state, &req, format, content_type).await?;
             res.headers_mut()
                 .insert(header::VARY, header::HeaderValue::from_static("Accept"));
             Ok(res)

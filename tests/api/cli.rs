@@ -548,3 +548,64 @@ fn migrate_backs_up_an_older_database_first_unless_told_not_to() {
         }
     }
 }
+
+#[tokio::test]
+async fn backup_refuses_to_overwrite_the_live_database_even_with_force() {
+    let app = spawn_app_with(&[]).await;
+    let db = app.dir.path().join("starpunk.db");
+    for target in [
+        db.clone(),
+        app.dir.path().join("starpunk.db-wal"),
+        app.dir.path().join("starpunk.db-shm"),
+        app.dir.path().join(".").join("starpunk.db"),
+    ] {
+        let out = starpunk(
+            app.dir.path(),
+            &["backup", "--force", target.to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", target.display());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("live database"));
+    }
+    assert_eq!(app.get("/health").await.status(), 200);
+    let check: String = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+}
+
+#[test]
+fn a_name_holding_a_fence_line_survives_export_and_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    std::fs::write(
+        files.path().join("n.md"),
+        "+++\nslug = \"fenced\"\nname = \"line one\\n+++\\nline two\"\npublished = true\npublished_at = \"2024-01-02T03:04:05Z\"\ncreated_at = \"2024-01-02T03:04:05Z\"\nupdated_at = \"2024-01-02T03:04:05Z\"\n+++\nBody.\n",
+    )
+    .unwrap();
+    let out = starpunk(dir.path(), &["import", files.path().to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("imported 1 notes"),
+        "{out:?}"
+    );
+    let exported = tempfile::tempdir().unwrap();
+    let out = starpunk(dir.path(), &["export", exported.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = tempfile::tempdir().unwrap();
+    let out = starpunk(again.path(), &["import", exported.path().to_str().unwrap()]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("imported 1 notes, 0 already present, 0 files skipped"),
+        "{out:?}"
+    );
+    let name: String = rusqlite::Connection::open(again.path().join("starpunk.db"))
+        .unwrap()
+        .query_row("SELECT name FROM notes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, "line one\n+++\nline two");
+}
