@@ -16,6 +16,36 @@ fn starpunk(data: &std::path::Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Starts `starpunk serve` on a free port in `data`; returns the process, its port and the
+/// rest of its log lines.
+fn serve_binary(
+    data: &std::path::Path,
+    vars: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    u16,
+    std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_starpunk"))
+        .env_clear()
+        .current_dir(data)
+        .env("DATA_PATH", data)
+        .env("PORT", "0")
+        .envs(vars.iter().copied())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let port = loop {
+        let line = lines.next().expect("a serving line").unwrap();
+        if let Some(p) = line.split("on port ").nth(1) {
+            break p.trim().parse().unwrap();
+        }
+    };
+    (child, port, lines)
+}
+
 #[tokio::test]
 async fn healthcheck_exits_0_when_up_and_1_when_down_or_unhealthy() {
     let app = spawn_app_with(&[]).await;
@@ -197,23 +227,8 @@ fn migrate_applies_then_reports_up_to_date_and_help_lists_every_subcommand() {
 
 #[test]
 fn sigterm_stops_the_server_cleanly_and_checkpoints_the_wal() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_starpunk"))
-        .env_clear()
-        .current_dir(dir.path())
-        .env("DATA_PATH", dir.path())
-        .env("PORT", "0")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let port: u16 = loop {
-        let line = lines.next().expect("a serving line").unwrap();
-        if let Some(p) = line.split("on port ").nth(1) {
-            break p.trim().parse().unwrap();
-        }
-    };
+    let (mut child, port, lines) = serve_binary(dir.path(), &[]);
     let health = starpunk(
         dir.path(),
         &[
@@ -431,24 +446,9 @@ async fn spawn_app_in_existing(dir: tempfile::TempDir) -> crate::helpers::TestAp
 
 #[test]
 fn sigterm_during_a_slow_request_lets_it_complete() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_starpunk"))
-        .env_clear()
-        .current_dir(dir.path())
-        .env("DATA_PATH", dir.path())
-        .env("PORT", "0")
-        .env("DEV_MODE", "true")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let port: u16 = loop {
-        let line = lines.next().expect("a serving line").unwrap();
-        if let Some(p) = line.split("on port ").nth(1) {
-            break p.trim().parse().unwrap();
-        }
-    };
+    let (mut child, port, lines) = serve_binary(dir.path(), &[("DEV_MODE", "true")]);
     std::thread::spawn(move || for _ in lines {});
     let address = format!("127.0.0.1:{port}");
     let get = |path: &str, cookie: &str| -> String {

@@ -274,6 +274,18 @@ async fn every_kind_of_note_change_invalidates_the_cached_feeds() {
     };
     assert!(count("feed.cache_hit.atom") >= 1);
     assert!(count("feed.cache_miss.atom") >= 5);
+    // The dashboard's feed panel: one row per format, with the atom hit rate.
+    let page = app.get_html("/admin/metrics", StatusCode::OK).await;
+    let rows = crate::helpers::select(&page, "#feeds tbody tr");
+    assert_eq!(rows.len(), 3);
+    let atom: Vec<String> = rows[1]
+        .text()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(atom[0], "atom");
+    assert!(atom.last().unwrap().ends_with('%'), "{atom:?}");
 }
 
 #[tokio::test]
