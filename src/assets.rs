@@ -51,7 +51,8 @@ fn is_safe(path: &str) -> bool {
 }
 
 /// Whether an `If-None-Match` value matches `etag` (weak comparison, as RFC 9110 asks for GET).
-fn none_match(value: &str, etag: &str) -> bool {
+/// Shared by every handler that answers 304.
+pub fn none_match(value: &str, etag: &str) -> bool {
     let bare = etag.trim_start_matches("W/");
     value
         .split(',')

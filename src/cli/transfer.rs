@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
@@ -15,6 +15,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::db::notes;
 use crate::domain::{Note, NoteContent, Slug};
+use crate::views::rfc3339;
 
 /// The front matter of an exported note.
 #[derive(Debug, Serialize, Deserialize)]
@@ -56,10 +57,6 @@ fn markdown() -> String {
 
 fn empty_object() -> String {
     "{}".to_owned()
-}
-
-fn rfc3339(ts: i64) -> String {
-    crate::views::rfc3339(ts)
 }
 
 fn parse_time(field: &str, value: &str) -> Result<i64, String> {
@@ -186,24 +183,12 @@ pub fn export(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Summary, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let total: i64 = conn
-        .query_row("SELECT count(*) FROM notes", [], |r| r.get(0))
-        .map_err(|e| e.to_string())?;
+    let total = notes::count_all(conn).map_err(|e| e.to_string())?;
     let total = usize::try_from(total).unwrap_or(0);
     let mut summary = Summary::default();
     let mut last_id = 0;
     loop {
-        let page: Vec<Note> = (|| {
-            let mut stmt =
-                conn.prepare_cached("SELECT id FROM notes WHERE id > ?1 ORDER BY id LIMIT 500")?;
-            let ids: Vec<i64> = stmt
-                .query_map([last_id], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            ids.into_iter()
-                .filter_map(|id| notes::by_id(conn, id).transpose())
-                .collect::<rusqlite::Result<Vec<Note>>>()
-        })()
-        .map_err(|e| e.to_string())?;
+        let page = notes::after_id(conn, last_id, 500).map_err(|e| e.to_string())?;
         let Some(last) = page.last() else { break };
         last_id = last.id;
         for note in &page {
@@ -261,35 +246,22 @@ pub fn import(
 /// Stores one imported note in its own transaction; `false` when its slug already exists.
 fn store(conn: &mut Connection, note: &Imported) -> rusqlite::Result<bool> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let exists = tx
-        .query_row(
-            "SELECT 1 FROM notes WHERE slug = ?1",
-            [note.slug.as_str()],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if exists {
+    if notes::slug_exists(&tx, note.slug.as_str())? {
         return Ok(false);
     }
-    tx.execute(
-        "INSERT INTO notes (slug, content, content_type, content_html, content_hash, name, \
-         properties, published, published_at, created_at, updated_at, deleted_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-        params![
-            note.slug.as_str(),
-            note.content.source(),
-            note.content.kind(),
-            note.content.render(),
-            note.content.hash(),
-            note.name,
-            Value::Object(note.properties.clone()).to_string(),
-            note.published,
-            note.published_at,
-            note.created_at,
-            note.updated_at,
-            note.deleted_at,
-        ],
+    notes::insert_row(
+        &tx,
+        &notes::NoteRow {
+            slug: &note.slug,
+            content: &note.content,
+            name: note.name.as_deref(),
+            properties: &note.properties,
+            published: note.published,
+            published_at: note.published_at,
+            created_at: note.created_at,
+            updated_at: note.updated_at,
+            deleted_at: note.deleted_at,
+        },
     )?;
     tx.commit()?;
     Ok(true)

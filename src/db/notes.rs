@@ -64,32 +64,88 @@ pub fn insert(
         return Err(e);
     }
     let now_ts = now.unix_timestamp();
-    let published_at = note.published_at.map_or(now_ts, |t| t.unix_timestamp());
-    let properties = Value::Object(note.properties.clone()).to_string();
-    let id = tx
-        .prepare_cached(
-            "INSERT INTO notes (slug, content, content_type, content_html, content_hash, name, \
-             properties, published, published_at, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id",
-        )?
-        .query_row(
-            params![
-                slug.as_str(),
-                note.content.source(),
-                note.content.kind(),
-                note.content.render(),
-                note.content.hash(),
-                note.name,
-                properties,
-                note.published,
-                published_at,
-                now_ts,
-            ],
-            |r| r.get::<_, i64>(0),
-        )?;
+    let id = insert_row(
+        &tx,
+        &NoteRow {
+            slug: &slug,
+            content: &note.content,
+            name: note.name.as_deref(),
+            properties: &note.properties,
+            published: note.published,
+            published_at: note.published_at.map_or(now_ts, |t| t.unix_timestamp()),
+            created_at: now_ts,
+            updated_at: now_ts,
+            deleted_at: None,
+        },
+    )?;
     let stored = by_id(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
     tx.commit()?;
     Ok(stored)
+}
+
+/// Every column of a note as it is written; the rendered HTML and hash come from `content`.
+#[derive(Debug)]
+pub struct NoteRow<'a> {
+    /// The slug, already settled.
+    pub slug: &'a Slug,
+    /// The body.
+    pub content: &'a NoteContent,
+    /// Optional title.
+    pub name: Option<&'a str>,
+    /// Microformats2 properties.
+    pub properties: &'a Map<String, Value>,
+    /// Visible to the public.
+    pub published: bool,
+    /// Publication time (Unix seconds).
+    pub published_at: i64,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+    /// Soft-delete time.
+    pub deleted_at: Option<i64>,
+}
+
+/// Inserts one note row as given (the caller settles the slug and owns the transaction);
+/// returns its id.
+pub fn insert_row(conn: &Connection, row: &NoteRow<'_>) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO notes (slug, content, content_type, content_html, content_hash, name, \
+         properties, published, published_at, created_at, updated_at, deleted_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+    )?
+    .query_row(
+        params![
+            row.slug.as_str(),
+            row.content.source(),
+            row.content.kind(),
+            row.content.render(),
+            row.content.hash(),
+            row.name,
+            Value::Object(row.properties.clone()).to_string(),
+            row.published,
+            row.published_at,
+            row.created_at,
+            row.updated_at,
+            row.deleted_at,
+        ],
+        |r| r.get(0),
+    )
+}
+
+/// How many notes exist, in every state.
+pub fn count_all(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT count(*) FROM notes")?
+        .query_row([], |r| r.get(0))
+}
+
+/// Up to `limit` notes of every state with ids above `after_id`, in id order (for exports).
+pub fn after_id(conn: &Connection, after_id: i64, limit: u32) -> rusqlite::Result<Vec<Note>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notes WHERE id > ?1 ORDER BY id LIMIT ?2"
+    ))?
+    .query_map(params![after_id, limit], from_row)?
+    .collect()
 }
 
 /// Replaces a note's body and visibility, re-rendering it; the slug is kept.

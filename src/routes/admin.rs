@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 use crate::auth::Owner;
 use crate::db::{self, notes};
 use crate::domain::slug::slugify;
-use crate::domain::{NewNote, NoteContent, NoteUpdate};
+use crate::domain::{NewNote, Note, NoteContent, NoteUpdate};
 use crate::error::AppError;
 use crate::monitoring;
 use crate::routes::auth::CsrfForm;
@@ -65,6 +65,30 @@ fn html(status: actix_web::http::StatusCode, markup: String) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
         .body(markup)
+}
+
+/// The note form page (new or edit) with the given values, preview and problem.
+fn form_page(
+    state: &AppState,
+    ctx: &PageContext<'_>,
+    editing: Option<&Note>,
+    form: &NoteForm,
+    status: actix_web::http::StatusCode,
+    preview: Option<String>,
+    error: Option<String>,
+) -> HttpResponse {
+    let view = FormPage {
+        editing,
+        form,
+        preview,
+        error,
+    };
+    html(
+        status,
+        monitoring::render(&state.metrics, "admin.form", || {
+            views::admin::note_form(ctx, &view)
+        }),
+    )
 }
 
 /// Renders a preview on the blocking pool, so a slow note never stalls the async workers.
@@ -130,17 +154,14 @@ pub async fn new_form(state: web::Data<AppState>, owner: Owner) -> HttpResponse 
         published: true,
         ..NoteForm::default()
     };
-    let view = FormPage {
-        editing: None,
-        form: &form,
-        preview: None,
-        error: None,
-    };
-    html(
+    form_page(
+        &state,
+        &ctx,
+        None,
+        &form,
         actix_web::http::StatusCode::OK,
-        monitoring::render(&state.metrics, "admin.form", || {
-            views::admin::note_form(&ctx, &view)
-        }),
+        None,
+        None,
     )
 }
 
@@ -153,15 +174,8 @@ pub async fn create(
     owner.check_csrf(&state, &form.csrf_token)?;
     let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
     let values = form.values();
-    let show = |status, preview, error| {
-        let view = FormPage {
-            editing: None,
-            form: &values,
-            preview,
-            error,
-        };
-        html(status, views::admin::note_form(&ctx, &view).into_string())
-    };
+    let show =
+        |status, preview, error| form_page(&state, &ctx, None, &values, status, preview, error);
     let content = match NoteContent::markdown(form.content.as_str()) {
         Ok(c) => c,
         Err(e) => {
@@ -217,17 +231,14 @@ pub async fn edit_form(
         published: note.published,
     };
     let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
-    let view = FormPage {
-        editing: Some(&note),
-        form: &form,
-        preview: None,
-        error: None,
-    };
-    Ok(html(
+    Ok(form_page(
+        &state,
+        &ctx,
+        Some(&note),
+        &form,
         actix_web::http::StatusCode::OK,
-        monitoring::render(&state.metrics, "admin.form", || {
-            views::admin::note_form(&ctx, &view)
-        }),
+        None,
+        None,
     ))
 }
 
@@ -246,13 +257,7 @@ pub async fn update(
     let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
     let values = form.values();
     let show = |status, preview, error| {
-        let view = FormPage {
-            editing: Some(&note),
-            form: &values,
-            preview,
-            error,
-        };
-        html(status, views::admin::note_form(&ctx, &view).into_string())
+        form_page(&state, &ctx, Some(&note), &values, status, preview, error)
     };
     // A note posted as HTML by a Micropub client stays HTML when edited here.
     let parsed = match note.content {

@@ -28,11 +28,7 @@ fn not_modified(req: &HttpRequest, etag: &str, last_modified: i64) -> bool {
         let Ok(value) = value.to_str() else {
             return false;
         };
-        let bare = etag.trim_start_matches("W/");
-        return value
-            .split(',')
-            .map(str::trim)
-            .any(|t| t == "*" || t.trim_start_matches("W/") == bare);
+        return crate::assets::none_match(value, etag);
     }
     match req.get_header::<IfModifiedSince>() {
         Some(IfModifiedSince(since)) => {
