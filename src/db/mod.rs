@@ -53,6 +53,30 @@ where
 /// A checkout slower than this counts as a wait.
 const WAIT_THRESHOLD: std::time::Duration = std::time::Duration::from_micros(200);
 
+/// Like [`run`], but for work of a few microseconds (a primary-key lookup): when an idle
+/// connection is at hand it runs right here on the calling thread instead of hopping to the
+/// blocking pool; otherwise it falls back to [`run`]. Never waits for a connection in place.
+pub async fn run_quick<T, F>(state: &AppState, work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
+{
+    let Some(mut conn) = state.pool.try_get() else {
+        return run(state, work).await;
+    };
+    let metrics = &state.metrics;
+    let enabled = metrics.enabled();
+    if enabled {
+        metrics.pool.checkouts.fetch_add(1, Ordering::Relaxed);
+    }
+    let _store = monitoring::db::enter(enabled.then(|| metrics.clone()));
+    let result = work(&mut conn);
+    if let (true, Err(AppError::Database(e))) = (enabled, &result) {
+        monitoring::db::record_error(metrics, e);
+    }
+    result
+}
+
 /// Takes a connection from the pool, counting the checkout, any wait and any timeout.
 fn checkout(
     pool: &DbPool,

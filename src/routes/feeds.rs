@@ -78,26 +78,6 @@ fn tally(state: &AppState, name: &str) {
     state.metrics.tally(name);
 }
 
-/// The current site version. Reading it is one primary-key lookup of a few microseconds, so
-/// when an idle pooled connection is at hand it is read right here, without the hop to the
-/// blocking thread pool that a cache hit or a 304 would otherwise spend most of its time on; a
-/// busy pool falls back to [`db::run`].
-async fn site_version(state: &AppState) -> Result<site::SiteVersion, AppError> {
-    if let Some(conn) = state.pool.try_get() {
-        if state.metrics.enabled() {
-            state
-                .metrics
-                .pool
-                .checkouts
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        let _store =
-            crate::monitoring::db::enter(state.metrics.enabled().then(|| state.metrics.clone()));
-        return Ok(site::version(&conn)?);
-    }
-    db::run(state, |conn| Ok(site::version(conn)?)).await
-}
-
 /// Serves one feed format, labelled `content_type`.
 async fn serve(
     state: &AppState,
@@ -105,7 +85,9 @@ async fn serve(
     format: Format,
     content_type: &'static str,
 ) -> Result<HttpResponse, AppError> {
-    let current = site_version(state).await?;
+    // One primary-key lookup: read on this worker when a connection is idle, so a cache hit or a
+    // 304 does not spend most of its time hopping to the blocking pool.
+    let current = db::run_quick(state, |conn| Ok(site::version(conn)?)).await?;
     // The label is part of the representation: an alias-typed answer has its own ETag.
     let label = content_type
         .split(';')
