@@ -24,6 +24,15 @@ pub enum AppError {
     /// The page needs the owner's session (redirect to login for browsers, 401 for APIs).
     #[error("you need to log in to see this page")]
     LoginRequired,
+    /// An API request without usable credentials (401 `unauthorized`, with a Bearer challenge).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A valid token that lacks the scope the action needs (403 `insufficient_scope`).
+    #[error("this token does not have the `{scope}` scope")]
+    InsufficientScope {
+        /// The scope the action needs.
+        scope: &'static str,
+    },
     /// The request is understood but refused, e.g. a missing or wrong CSRF token (403).
     #[error("{0}")]
     Forbidden(String),
@@ -63,7 +72,8 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "invalid_request",
-            AppError::LoginRequired => "unauthorized",
+            AppError::LoginRequired | AppError::Unauthorized(_) => "unauthorized",
+            AppError::InsufficientScope { .. } => "insufficient_scope",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Gone => "gone",
@@ -95,8 +105,8 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::LoginRequired => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::LoginRequired | AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) | AppError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -107,7 +117,21 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        // RFC 6750 §3: Bearer challenges for token failures.
+        match self {
+            AppError::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"micropub\""));
+            }
+            AppError::InsufficientScope { scope } => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!("Bearer realm=\"micropub\", error=\"insufficient_scope\", scope=\"{scope}\""),
+                ));
+            }
+            _ => {}
+        }
+        response
             .content_type("text/plain; charset=utf-8")
             .body(self.public_message())
     }
@@ -213,7 +237,7 @@ pub async fn render_errors(
             .body(page.into_string())
     };
     for (name, value) in res.response().headers() {
-        if name == header::ALLOW || name == header::SET_COOKIE {
+        if name == header::ALLOW || name == header::SET_COOKIE || name == header::WWW_AUTHENTICATE {
             response.headers_mut().append(name.clone(), value.clone());
         }
     }

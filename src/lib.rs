@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod feeds;
+pub mod indieauth;
 pub mod monitoring;
 pub mod routes;
 pub mod startup;

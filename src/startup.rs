@@ -15,8 +15,9 @@ use crate::config::Config;
 use crate::db::{self, DbPool, migrate};
 use crate::error::{self, AppError};
 use crate::feeds::cache::FeedCache;
+use crate::indieauth::IndieAuth;
 use crate::monitoring::{self, Metrics};
-use crate::routes::{admin, auth, feeds, health, metrics, public, search};
+use crate::routes::{admin, auth, feeds, health, metrics, micropub, public, search};
 
 /// How long in-flight requests may run after a shutdown signal.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
@@ -44,6 +45,8 @@ pub struct AppState {
     pub boot_id: String,
     /// Generated feeds.
     pub feed_cache: FeedCache,
+    /// The owner's IndieAuth endpoints and verified tokens.
+    pub indieauth: Arc<IndieAuth>,
 }
 
 /// Why the application could not start.
@@ -147,7 +150,13 @@ impl Application {
             monitoring::memory::sample_now(&metrics);
         }
         let feed_cache = FeedCache::new(config.feed.cache_enabled, config.feed.cache_max_size);
+        let indieauth = Arc::new(IndieAuth::new(
+            config.admin_me.clone(),
+            config.indielogin_url.clone(),
+            config.dev_mode,
+        ));
         let state = web::Data::new(AppState {
+            indieauth,
             config,
             pool,
             feed_cache,
@@ -208,6 +217,8 @@ impl Application {
     /// Serves until SIGINT/SIGTERM: then stops accepting, lets in-flight requests finish
     /// (at most [`SHUTDOWN_GRACE`]), and checkpoints the WAL into the database file.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // Discover the owner's endpoints early, for the pages' discovery links.
+        self.state.indieauth.refresh_in_background();
         let result = self.server.await;
         let pool = self.state.pool.clone();
         let checkpoint = actix_web::web::block(move || -> Result<(), String> {
@@ -244,7 +255,23 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/search").route(get_or_head().to(search::page)))
         .service(web::resource("/api/search").route(get_or_head().to(search::api)))
         .service(web::resource("/health").route(get_or_head().to(health::health)))
-        .service(web::resource("/auth/login").route(get_or_head().to(auth::login_page)))
+        .service(
+            web::resource("/auth/login")
+                .route(get_or_head().to(auth::login_page))
+                .route(web::post().to(auth::start_login)),
+        )
+        .service(web::resource("/auth/callback").route(get_or_head().to(auth::callback)))
+        .service(
+            web::resource("/micropub")
+                .route(get_or_head().to(micropub::query))
+                .route(web::post().to(micropub::post)),
+        )
+        .service(
+            web::resource("/micropub/media")
+                .route(get_or_head().to(micropub::media_query))
+                .route(web::post().to(micropub::upload)),
+        )
+        .service(web::resource("/media/{name}").route(get_or_head().to(micropub::serve)))
         .service(web::resource("/auth/logout").route(web::post().to(auth::logout)))
         // Every method reaches the handler, so a disabled dev login is a plain 404.
         .service(web::resource("/dev/login").route(web::route().to(auth::dev_login)))

@@ -3,6 +3,8 @@
 //! Handlers never hold a connection across an `.await`: they call [`run`] once with a closure
 //! that does its work on a pooled connection inside `web::block`.
 
+pub mod auth_states;
+pub mod media;
 pub mod migrate;
 pub mod notes;
 pub mod pool;

@@ -51,9 +51,23 @@ pub fn insert(
     now: OffsetDateTime,
 ) -> rusqlite::Result<Note> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let base = Slug::base(note.requested_slug.as_deref(), note.content.source(), now);
+    let stored = insert_in(&tx, note, now)?;
+    tx.commit()?;
+    Ok(stored)
+}
+
+/// Stores a new note with a fresh unique slug inside the caller's transaction.
+pub fn insert_in(conn: &Connection, note: &NewNote, now: OffsetDateTime) -> rusqlite::Result<Note> {
+    // The slug comes from the words a reader sees: the text of HTML, or the title of a post
+    // without a body.
+    let words = match (&note.content, note.name.as_deref()) {
+        (content, Some(name)) if content.source().trim().is_empty() => name.to_owned(),
+        (NoteContent::Html(_), _) => crate::domain::content::plain_text(&note.content.render(), 200),
+        (content, _) => content.source().to_owned(),
+    };
+    let base = Slug::base(note.requested_slug.as_deref(), &words, now);
     let mut failure = None;
-    let slug = Slug::unique(&base, |candidate| match slug_exists(&tx, candidate) {
+    let slug = Slug::unique(&base, |candidate| match slug_exists(conn, candidate) {
         Ok(taken) => taken,
         Err(e) => {
             failure = Some(e);
@@ -65,7 +79,7 @@ pub fn insert(
     }
     let now_ts = now.unix_timestamp();
     let id = insert_row(
-        &tx,
+        conn,
         &NoteRow {
             slug: &slug,
             content: &note.content,
@@ -78,9 +92,7 @@ pub fn insert(
             deleted_at: None,
         },
     )?;
-    let stored = by_id(&tx, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-    tx.commit()?;
-    Ok(stored)
+    by_id(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 /// Every column of a note as it is written; the rendered HTML and hash come from `content`.
@@ -173,6 +185,60 @@ pub fn update(
         return Ok(None);
     }
     by_id(conn, id)
+}
+
+/// Rewrites a note from changed Micropub properties: body, title, date, visibility and the
+/// properties themselves; the slug is kept.
+pub fn rewrite(
+    conn: &Connection,
+    id: i64,
+    note: &NewNote,
+    now: i64,
+) -> rusqlite::Result<Option<Note>> {
+    let changed = conn
+        .prepare_cached(
+            "UPDATE notes SET content = ?2, content_type = ?3, content_html = ?4, \
+             content_hash = ?5, name = ?6, properties = ?7, published = ?8, \
+             published_at = coalesce(?9, published_at), updated_at = ?10 WHERE id = ?1",
+        )?
+        .execute(params![
+            id,
+            note.content.source(),
+            note.content.kind(),
+            note.content.render(),
+            note.content.hash(),
+            note.name,
+            Value::Object(note.properties.clone()).to_string(),
+            note.published,
+            note.published_at.map(OffsetDateTime::unix_timestamp),
+            now,
+        ])?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    by_id(conn, id)
+}
+
+/// Categories in use on undeleted notes, distinct and sorted, optionally those starting with
+/// `prefix`.
+pub fn categories(conn: &Connection, prefix: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached(
+        "SELECT DISTINCT c.value FROM notes, json_each(notes.properties, '$.category') AS c \
+         WHERE notes.deleted_at IS NULL AND c.type = 'text' \
+         AND substr(c.value, 1, length(?1)) = ?1 ORDER BY c.value LIMIT 1000",
+    )?
+    .query_map([prefix], |r| r.get(0))?
+    .collect()
+}
+
+/// Up to `limit` undeleted notes after skipping `offset`, newest first (Micropub's source list).
+pub fn newest(conn: &Connection, limit: u32, offset: u32) -> rusqlite::Result<Vec<Note>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM notes WHERE deleted_at IS NULL \
+         ORDER BY published_at DESC, id DESC LIMIT ?1 OFFSET ?2"
+    ))?
+    .query_map(params![limit, offset], from_row)?
+    .collect()
 }
 
 /// Marks a note deleted (`Some(time)`) or restores it (`None`); false if there is no such note.

@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 /// Largest note body accepted, in bytes.
 pub const MAX_CONTENT_BYTES: usize = 200_000;
 
-/// A note's source text, tagged with its format. Never empty.
+/// A note's source text, tagged with its format. Empty only for Micropub posts made of other
+/// properties (a photo, a check-in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoteContent {
     /// Markdown (CommonMark with tables, strikethrough, footnotes and task lists).
@@ -144,6 +145,11 @@ impl NoteContent {
         let text = text.into();
         check(&text)?;
         Ok(NoteContent::Html(text))
+    }
+
+    /// No body at all: a Micropub post made only of other properties.
+    pub fn empty() -> Self {
+        NoteContent::Markdown(String::new())
     }
 
     /// Rebuilds stored content from its column values.

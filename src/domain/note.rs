@@ -89,6 +89,27 @@ impl Note {
             .collect()
     }
 
+    /// The note's microformats2 properties as Micropub's `q=source` returns them: what the
+    /// client sent, in order, plus the body, title and draft status of notes written in the
+    /// admin (which have no such properties stored).
+    pub fn source_properties(&self) -> Map<String, Value> {
+        let mut properties = self.properties.clone();
+        if !properties.contains_key("content") && !self.content.source().is_empty() {
+            let content = match &self.content {
+                NoteContent::Markdown(text) => Value::String(text.clone()),
+                NoteContent::Html(html) => serde_json::json!({ "html": html }),
+            };
+            properties.insert("content".into(), Value::Array(vec![content]));
+        }
+        if let (false, Some(name)) = (properties.contains_key("name"), &self.name) {
+            properties.insert("name".into(), Value::Array(vec![Value::String(name.clone())]));
+        }
+        if !self.published && !properties.contains_key("post-status") {
+            properties.insert("post-status".into(), serde_json::json!(["draft"]));
+        }
+        properties
+    }
+
     /// A short plain-text title: the name, or the first words of the content.
     pub fn title(&self) -> String {
         match &self.name {

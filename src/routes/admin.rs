@@ -138,7 +138,7 @@ pub async fn index(
         Some("restored") => Some("Note restored."),
         _ => None,
     };
-    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
     Ok(html(
         actix_web::http::StatusCode::OK,
         monitoring::render(&state.metrics, "admin.index", || {
@@ -149,7 +149,7 @@ pub async fn index(
 
 /// `GET /admin/new`.
 pub async fn new_form(state: web::Data<AppState>, owner: Owner) -> HttpResponse {
-    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
     let form = NoteForm {
         published: true,
         ..NoteForm::default()
@@ -172,7 +172,7 @@ pub async fn create(
     form: web::Form<NoteFormData>,
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
-    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
     let values = form.values();
     let show =
         |status, preview, error| form_page(&state, &ctx, None, &values, status, preview, error);
@@ -230,7 +230,7 @@ pub async fn edit_form(
         slug: note.slug.to_string(),
         published: note.published,
     };
-    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
     Ok(form_page(
         &state,
         &ctx,
@@ -254,7 +254,7 @@ pub async fn update(
     let note = db::run(&state, move |conn| Ok(notes::by_id(conn, id)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
     let values = form.values();
     let show = |status, preview, error| {
         form_page(&state, &ctx, Some(&note), &values, status, preview, error)

@@ -1,11 +1,21 @@
-//! Login page, dev login and logout.
+//! IndieAuth login (`/auth/login`, `/auth/callback`), dev login and logout.
+//!
+//! Login follows the IndieAuth client flow: the owner's authorization server is discovered from
+//! `ADMIN_ME` (falling back to `INDIELOGIN_URL` only when the site names none), the browser is
+//! sent there with a PKCE S256 challenge and a single-use `state` kept at most ten minutes, and
+//! the returned code is exchanged at the same server. The `me` it vouches for must be
+//! `ADMIN_ME`. Every failure is a page saying what went wrong, and no session.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use crate::auth::session::{removal_cookie, session_cookie};
 use crate::auth::{Owner, hash_token, random_token};
-use crate::db::{self, sessions};
+use crate::db::{self, auth_states, sessions};
+use crate::indieauth::{IndieAuthError, canonical_me};
 use crate::error::AppError;
 use crate::routes::see_other;
 use crate::startup::AppState;
@@ -22,11 +32,210 @@ pub struct CsrfForm {
 
 /// `GET /auth/login`.
 pub async fn login_page(state: web::Data<AppState>) -> HttpResponse {
-    let ctx = PageContext::new(&state.config, None);
-    HttpResponse::Ok()
+    let ctx = PageContext::new(&state, None);
+    page(StatusCode::OK, views::auth::login(&ctx).into_string())
+}
+
+fn page(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-store"))
-        .body(views::auth::login(&ctx).into_string())
+        .body(body)
+}
+
+/// A failed login: the reason on a page, with `status`.
+fn failure(state: &web::Data<AppState>, status: StatusCode, message: &str) -> HttpResponse {
+    log::warn!("login failed: {message}");
+    let ctx = PageContext::new(state, None);
+    page(status, views::auth::failure(&ctx, message).into_string())
+}
+
+/// The site's `client_id` and `redirect_uri`.
+fn client(state: &AppState) -> (String, String) {
+    (
+        state.config.site.url.to_string(),
+        state.config.site.absolute("auth/callback"),
+    )
+}
+
+/// `POST /auth/login`: discovers the owner's authorization server, records a single-use
+/// `state` with its PKCE verifier and sends the browser there.
+pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let Some(me) = state.config.admin_me.clone() else {
+        let ctx = PageContext::new(&state, None);
+        return Ok(page(
+            StatusCode::BAD_REQUEST,
+            views::auth::login(&ctx).into_string(),
+        ));
+    };
+    let endpoints = match state.indieauth.endpoints().await {
+        Ok(e) => e,
+        Err(e) => {
+            let status = match e {
+                IndieAuthError::Insecure(_) => StatusCode::BAD_REQUEST,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            return Ok(failure(
+                &state,
+                status,
+                &format!("Your site's IndieAuth endpoints could not be found: {e}."),
+            ));
+        }
+    };
+    let (endpoint, issuer) = match (&endpoints.authorization_endpoint, &endpoints.metadata) {
+        (Some(endpoint), _) => (endpoint.clone(), endpoints.issuer.clone()),
+        (None, Some(metadata)) => {
+            return Ok(failure(
+                &state,
+                StatusCode::BAD_GATEWAY,
+                &format!("Your IndieAuth metadata {metadata} names no authorization_endpoint."),
+            ));
+        }
+        // The owner's site names no server at all: the configured fallback service.
+        (None, None) => (state.indieauth.fallback_endpoint(), None),
+    };
+    let login_state = random_token();
+    let verifier = random_token();
+    let challenge =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let pending = auth_states::PendingLogin {
+        code_verifier: verifier,
+        authorization_endpoint: endpoint.to_string(),
+        issuer,
+    };
+    let state_hash = hash_token(&login_state);
+    let now = db::unix_now();
+    db::run(&state, move |conn| {
+        Ok(auth_states::create(conn, &state_hash, &pending, now)?)
+    })
+    .await?;
+    let (client_id, redirect_uri) = client(&state);
+    let mut target = endpoint;
+    target
+        .query_pairs_mut()
+        .append_pair("response_type", "code")
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("state", &login_state)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("me", me.as_str());
+    Ok(see_other(target.as_str()))
+}
+
+/// What the authorization server sends back to `/auth/callback`.
+#[derive(Debug, Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// `GET /auth/callback`: checks `state` (once) and `iss`, exchanges the code with the PKCE
+/// verifier, requires `me` to be `ADMIN_ME`, then opens the session.
+pub async fn callback(
+    state: web::Data<AppState>,
+    query: web::Query<CallbackQuery>,
+) -> Result<HttpResponse, AppError> {
+    let query = query.into_inner();
+    let Some(admin_me) = state.config.admin_me.clone() else {
+        return Ok(failure(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "This site has no owner: set ADMIN_ME to your site's URL and restart.",
+        ));
+    };
+    let Some(login_state) = query.state.filter(|s| !s.is_empty()) else {
+        return Ok(failure(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "The authorization server's answer carries no `state`, so it cannot be matched to a login you started.",
+        ));
+    };
+    let state_hash = hash_token(&login_state);
+    let now = db::unix_now();
+    let pending = db::run(&state, move |conn| Ok(auth_states::take(conn, &state_hash, now)?)).await?;
+    let Some(pending) = pending else {
+        return Ok(failure(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "This login link is unknown, has expired (logins must finish within ten minutes) or was already used.",
+        ));
+    };
+    if let Some(error) = query.error {
+        let detail = query
+            .error_description
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default();
+        return Ok(failure(
+            &state,
+            StatusCode::FORBIDDEN,
+            &format!("The authorization server did not log you in: {error}{detail}."),
+        ));
+    }
+    if let Some(expected) = &pending.issuer
+        && query.iss.as_deref() != Some(expected.as_str())
+    {
+        return Ok(failure(
+            &state,
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "The answer did not come from your authorization server: `iss` is {}, expected {expected}.",
+                query.iss.as_deref().unwrap_or("missing")
+            ),
+        ));
+    }
+    let Some(code) = query.code.filter(|c| !c.is_empty()) else {
+        return Ok(failure(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "The authorization server's answer carries no `code`.",
+        ));
+    };
+    let Ok(endpoint) = url::Url::parse(&pending.authorization_endpoint) else {
+        return Err(AppError::internal("a stored authorization endpoint is not a URL"));
+    };
+    let (client_id, redirect_uri) = client(&state);
+    let me = match state
+        .indieauth
+        .exchange_code(&endpoint, &code, &client_id, &redirect_uri, &pending.code_verifier)
+        .await
+    {
+        Ok(me) => me,
+        Err(e @ IndieAuthError::Unreachable(_)) => {
+            return Ok(failure(&state, StatusCode::BAD_GATEWAY, &format!("{e}.")));
+        }
+        Err(e) => return Ok(failure(&state, StatusCode::FORBIDDEN, &format!("{e}."))),
+    };
+    if Some(me.as_str()) != canonical_me(admin_me.as_str()).as_deref() {
+        return Ok(failure(
+            &state,
+            StatusCode::FORBIDDEN,
+            &format!("You logged in as {me}, but this site belongs to {admin_me}."),
+        ));
+    }
+    log::info!("login: session opened for {me} via {endpoint}");
+    open_session(&state, me).await
+}
+
+/// Stores a new session for `me` and answers with its cookie and a redirect to the admin.
+async fn open_session(state: &AppState, me: String) -> Result<HttpResponse, AppError> {
+    let token = random_token();
+    let hash = hash_token(&token);
+    let now = db::unix_now();
+    db::run(state, move |conn| {
+        sessions::delete_expired(conn, now)?;
+        sessions::create(conn, &hash, &me, now)?;
+        Ok(())
+    })
+    .await?;
+    let mut response = see_other("/admin/");
+    response
+        .add_cookie(&session_cookie(&state.config, &token))
+        .map_err(AppError::internal)?;
+    Ok(response)
 }
 
 /// `GET /dev/login`: only with `DEV_MODE=true` (404 otherwise); signs in as the dev identity
@@ -44,22 +253,8 @@ pub async fn dev_login(
             .finish());
     }
     let me = state.config.dev_identity().to_string();
-    let token = random_token();
-    let hash = hash_token(&token);
-    let now = db::unix_now();
-    let who = me.clone();
-    db::run(&state, move |conn| {
-        sessions::delete_expired(conn, now)?;
-        sessions::create(conn, &hash, &who, now)?;
-        Ok(())
-    })
-    .await?;
     log::warn!("dev login: session opened for {me} without authentication (DEV_MODE)");
-    let mut response = see_other("/admin/");
-    response
-        .add_cookie(&session_cookie(&state.config, &token))
-        .map_err(AppError::internal)?;
-    Ok(response)
+    open_session(&state, me).await
 }
 
 /// `POST /auth/logout`: ends the session (CSRF checked) and clears the cookie.

@@ -192,7 +192,7 @@ pub async fn health(
 /// `GET /admin/health`: the details as a page.
 pub async fn page(state: web::Data<AppState>, owner: Owner) -> HttpResponse {
     let details = details(&state).await;
-    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
     let html = monitoring::render(&state.metrics, "admin.health", || {
         views::health::page(&ctx, &details)
     });

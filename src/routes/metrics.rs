@@ -56,7 +56,7 @@ pub async fn dashboard(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(report);
     }
-    let ctx = PageContext::new(&state.config, Some(&owner.csrf_token));
+    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
     let html = monitoring::render(&state.metrics, "admin.metrics", || {
         views::metrics::dashboard(&ctx, &report)
     });

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod feeds;
 pub mod health;
 pub mod metrics;
+pub mod micropub;
 pub mod public;
 pub mod search;
 

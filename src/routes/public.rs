@@ -47,7 +47,7 @@ pub async fn home(
     } else {
         None
     };
-    let ctx = PageContext::new(&state.config, owner.as_ref().map(|o| o.csrf_token.as_str()));
+    let ctx = PageContext::new(&state, owner.as_ref().map(|o| o.csrf_token.as_str()));
     let html = monitoring::render(&state.metrics, "home", || {
         views::notes::home(&ctx, &page, older, before.is_none())
     });
@@ -55,7 +55,29 @@ pub async fn home(
         .content_type("text/html; charset=utf-8")
         .insert_header(cache_control(owner.is_some()))
         .insert_header((actix_web::http::header::VARY, "Cookie"))
+        .insert_header((actix_web::http::header::LINK, discovery_links(&ctx)))
         .body(html))
+}
+
+/// The `Link` header of the home page: the Micropub endpoint and the owner's IndieAuth
+/// endpoints, for clients that read headers rather than HTML.
+fn discovery_links(ctx: &PageContext<'_>) -> String {
+    let mut links = vec![format!(
+        "<{}>; rel=\"micropub\"",
+        ctx.site().absolute("micropub")
+    )];
+    if let Some(endpoints) = &ctx.endpoints {
+        for (url, rel) in [
+            (&endpoints.authorization_endpoint, "authorization_endpoint"),
+            (&endpoints.token_endpoint, "token_endpoint"),
+            (&endpoints.metadata, "indieauth-metadata"),
+        ] {
+            if let Some(url) = url {
+                links.push(format!("<{url}>; rel=\"{rel}\""));
+            }
+        }
+    }
+    links.join(", ")
 }
 
 /// `GET /notes/{slug}`: one note; 404 for unknown slugs and (for visitors) drafts, 410 once
@@ -76,7 +98,7 @@ pub async fn note(
     if note.is_deleted() {
         return Err(AppError::Gone);
     }
-    let ctx = PageContext::new(&state.config, owner.as_ref().map(|o| o.csrf_token.as_str()));
+    let ctx = PageContext::new(&state, owner.as_ref().map(|o| o.csrf_token.as_str()));
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(cache_control(owner.is_some()))

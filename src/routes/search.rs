@@ -112,7 +112,7 @@ pub async fn page(
     if !state.config.search_enabled {
         return Err(AppError::NotFound);
     }
-    let ctx = PageContext::new(&state.config, owner.as_ref().map(|o| o.csrf_token.as_str()));
+    let ctx = PageContext::new(&state, owner.as_ref().map(|o| o.csrf_token.as_str()));
     let raw = query.q.as_deref().unwrap_or("");
     let page_number = number(query.page.as_deref(), "page", 1, 1)?;
     let view = if raw.trim().is_empty() && query.q.is_none() {

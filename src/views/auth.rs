@@ -20,8 +20,14 @@ pub fn login(ctx: &PageContext<'_>) -> Markup {
                 Some(me) => {
                     p { "This site belongs to " a href=(me) { (me) } "." }
                     p {
-                        "Signing in with IndieAuth at your own authorization server is not "
-                        "available in this version of starpunk yet; use dev login locally."
+                        "You will sign in at the authorization server your site names "
+                        "(its " code { "indieauth-metadata" } " or "
+                        code { "authorization_endpoint" } " link), or at "
+                        a href=(config.indielogin_url) { (config.indielogin_url) }
+                        " if it names none."
+                    }
+                    form method="post" action="/auth/login" {
+                        button.button type="submit" { "Log in as " (me) }
                     }
                 }
                 None => {
@@ -36,4 +42,16 @@ pub fn login(ctx: &PageContext<'_>) -> Markup {
         }
     };
     page(ctx, "Log in", content)
+}
+
+/// A login that did not work: what happened and a way to start again. No session was opened.
+pub fn failure(ctx: &PageContext<'_>, message: &str) -> Markup {
+    let content = html! {
+        div.login-box {
+            h1 { "Login failed" }
+            p.flash.flash-error role="alert" { (message) }
+            p { "You are not logged in. " a href="/auth/login" { "Start again" } "." }
+        }
+    };
+    page(ctx, "Login failed", content)
 }

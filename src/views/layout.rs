@@ -2,8 +2,12 @@
 
 use maud::{DOCTYPE, Markup, html};
 
+use std::sync::Arc;
+
 use crate::assets;
 use crate::config::{Config, SiteConfig};
+use crate::indieauth::Endpoints;
+use crate::startup::AppState;
 
 /// What the frame needs to know about the request.
 pub struct PageContext<'a> {
@@ -11,12 +15,20 @@ pub struct PageContext<'a> {
     pub config: &'a Config,
     /// The logged-in owner's CSRF token, when there is an owner.
     pub owner_csrf: Option<&'a str>,
+    /// The owner's IndieAuth endpoints, when discovered (advertised in `<head>`).
+    pub endpoints: Option<Arc<Endpoints>>,
 }
 
 impl<'a> PageContext<'a> {
-    /// A context for a visitor, or for the owner when `owner_csrf` is given.
-    pub fn new(config: &'a Config, owner_csrf: Option<&'a str>) -> Self {
-        PageContext { config, owner_csrf }
+    /// A context for a visitor, or for the owner when `owner_csrf` is given. Uses the
+    /// endpoints already discovered and refreshes them in the background when stale.
+    pub fn new(state: &'a AppState, owner_csrf: Option<&'a str>) -> Self {
+        state.indieauth.refresh_in_background();
+        PageContext {
+            config: &state.config,
+            owner_csrf,
+            endpoints: state.indieauth.cached_endpoints(),
+        }
     }
 
     /// The site identity.
@@ -49,6 +61,17 @@ pub fn page(ctx: &PageContext<'_>, title: &str, content: Markup) -> Markup {
                 link rel="alternate" type="application/atom+xml" title=(format!("{} (Atom)", site.name)) href=(site.absolute("feed.atom"));
                 link rel="alternate" type="application/feed+json" title=(format!("{} (JSON Feed)", site.name)) href=(site.absolute("feed.json"));
                 link rel="micropub" href=(site.absolute("micropub"));
+                @if let Some(endpoints) = &ctx.endpoints {
+                    @if let Some(url) = &endpoints.authorization_endpoint {
+                        link rel="authorization_endpoint" href=(url);
+                    }
+                    @if let Some(url) = &endpoints.token_endpoint {
+                        link rel="token_endpoint" href=(url);
+                    }
+                    @if let Some(url) = &endpoints.metadata {
+                        link rel="indieauth-metadata" href=(url);
+                    }
+                }
                 @if let Some(me) = &ctx.config.admin_me {
                     link rel="me" href=(me);
                 }

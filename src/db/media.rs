@@ -1,0 +1,54 @@
+//! Statements on the `media` table: uploaded files kept in the database.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A stored upload.
+#[derive(Debug, Clone)]
+pub struct Media {
+    /// The public file name (`/media/{name}`).
+    pub name: String,
+    /// Detected content type.
+    pub content_type: String,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+    /// The file.
+    pub data: Vec<u8>,
+}
+
+/// Stores an upload.
+pub fn insert(conn: &Connection, media: &Media, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO media (name, content_type, size, sha256, data, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        media.name,
+        media.content_type,
+        media.data.len() as i64,
+        media.sha256,
+        media.data,
+        now
+    ])?;
+    Ok(())
+}
+
+/// One upload by name.
+pub fn by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<Media>> {
+    conn.prepare_cached("SELECT name, content_type, sha256, data FROM media WHERE name = ?1")?
+        .query_row([name], |r| {
+            Ok(Media {
+                name: r.get(0)?,
+                content_type: r.get(1)?,
+                sha256: r.get(2)?,
+                data: r.get(3)?,
+            })
+        })
+        .optional()
+}
+
+/// Every upload's name, oldest first (for exports).
+pub fn names(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT name FROM media ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}

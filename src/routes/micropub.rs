@@ -1,0 +1,664 @@
+//! The Micropub endpoint (`/micropub`) and media endpoint (`/micropub/media`), and uploaded
+//! media at `/media/{name}`.
+//!
+//! Every request is authenticated with an access token verified at the owner's token endpoint
+//! (see [`crate::indieauth`]); every failure is a JSON `{"error", "error_description"}` from
+//! [`AppError`]. `/micropub` never redirects.
+
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::db::{self, media, notes};
+use crate::domain::micropub::{self, Action, Create, MicropubError, Update};
+use crate::domain::{Note, Slug};
+use crate::error::AppError;
+use crate::indieauth::{IndieAuthError, TokenInfo, TokenVerdict};
+use crate::startup::{AppState, FORM_LIMIT};
+
+/// Queries `GET /micropub` answers.
+const QUERIES: [&str; 4] = ["config", "source", "syndicate-to", "category"];
+/// Image types the media endpoint accepts, by detected content.
+const IMAGE_TYPES: [(&str, &str); 4] = [
+    ("image/jpeg", "jpg"),
+    ("image/png", "png"),
+    ("image/gif", "gif"),
+    ("image/webp", "webp"),
+];
+/// Most files in one request.
+const MAX_FILES: usize = 20;
+
+impl From<MicropubError> for AppError {
+    fn from(e: MicropubError) -> Self {
+        AppError::BadRequest(e.0)
+    }
+}
+
+/// The token of `Authorization: Bearer …`, if the header is present.
+fn header_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
+    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or("");
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(AppError::Unauthorized(
+            "The Authorization header must be `Bearer <token>`.".into(),
+        )),
+    }
+}
+
+/// The one token of a request: header or body, never both (RFC 6750 §2).
+fn one_token(header: Option<String>, body: Option<String>) -> Result<String, AppError> {
+    match (header, body) {
+        (Some(_), Some(_)) => Err(AppError::BadRequest(
+            "Send the access token either in the Authorization header or in the body, not both."
+                .into(),
+        )),
+        (Some(t), None) | (None, Some(t)) => Ok(t),
+        (None, None) => Err(AppError::Unauthorized(
+            "No access token: send `Authorization: Bearer <token>` or `access_token`.".into(),
+        )),
+    }
+}
+
+/// Verifies a token at the owner's token endpoint (or the cache) and checks it is the owner's.
+async fn verify(state: &AppState, token: &str) -> Result<TokenInfo, AppError> {
+    let verification = state.indieauth.verify(token).await.map_err(|e| match e {
+        IndieAuthError::NoOwner => AppError::Forbidden(
+            "This site has no owner (ADMIN_ME is not set), so no token can be accepted.".into(),
+        ),
+        other => AppError::Unavailable(format!("The access token could not be verified: {other}.")),
+    })?;
+    state.metrics.tally(if verification.cached {
+        "micropub.token_cache_hit"
+    } else {
+        "micropub.token_cache_miss"
+    });
+    match verification.verdict {
+        TokenVerdict::Valid(info) => Ok(info),
+        TokenVerdict::Invalid(why) => Err(AppError::Unauthorized(format!(
+            "The access token was not accepted: {why}."
+        ))),
+        TokenVerdict::WrongOwner(me) => Err(AppError::Forbidden(format!(
+            "The access token belongs to {me}, not to this site's owner."
+        ))),
+    }
+}
+
+/// Checks a verified token's scope. A `create` token may also upload media.
+fn require(info: &TokenInfo, scope: &'static str) -> Result<(), AppError> {
+    let granted = info.has_scope(scope)
+        || (scope == "media" && info.has_scope("create"))
+        // `post` is the pre-2016 IndieAuth name of `create`, still sent by older clients.
+        || (scope == "create" && info.has_scope("post"));
+    if granted {
+        Ok(())
+    } else {
+        Err(AppError::InsufficientScope { scope })
+    }
+}
+
+/// A file part of a multipart body.
+struct FilePart {
+    field: String,
+    bytes: Vec<u8>,
+}
+
+/// A request body as text fields (form or multipart) or JSON, with any files.
+enum Body {
+    Fields(Vec<(String, String)>),
+    Json(Value),
+}
+
+/// Reads the body by content type: JSON, form-encoded or multipart. Too large → 413, an
+/// unknown type → 415, anything unreadable → 400.
+async fn read_body(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(Body, Vec<FilePart>), AppError> {
+    let mime = req.mime_type().ok().flatten();
+    let essence = mime.as_ref().map(|m| m.essence_str().to_ascii_lowercase());
+    match essence.as_deref() {
+        Some("application/json") => {
+            let bytes = read_limited(payload, FORM_LIMIT).await?;
+            let value = serde_json::from_slice(&bytes).map_err(|_| {
+                AppError::BadRequest("The JSON body could not be parsed.".into())
+            })?;
+            Ok((Body::Json(value), Vec::new()))
+        }
+        Some("application/x-www-form-urlencoded") => {
+            let bytes = read_limited(payload, FORM_LIMIT).await?;
+            Ok((Body::Fields(form_pairs(&bytes)?), Vec::new()))
+        }
+        Some("multipart/form-data") => {
+            let (fields, files) = read_multipart(state, req, payload).await?;
+            Ok((Body::Fields(fields), files))
+        }
+        Some(other) => Err(AppError::UnsupportedMediaType(format!(
+            "Micropub reads application/json, application/x-www-form-urlencoded or multipart/form-data, not {other}."
+        ))),
+        None => Err(AppError::UnsupportedMediaType(
+            "The request has no Content-Type; send JSON, a form or multipart.".into(),
+        )),
+    }
+}
+
+/// Collects a body of at most `limit` bytes.
+async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, AppError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("The request body was cut off.".into()))?;
+        if body.len() + chunk.len() > limit {
+            return Err(AppError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `key=value` pairs of a form body, in order; refuses bytes that are not UTF-8.
+fn form_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, AppError> {
+    std::str::from_utf8(bytes)
+        .map_err(|_| AppError::BadRequest("The form body is not valid UTF-8.".into()))?;
+    Ok(url::form_urlencoded::parse(bytes).into_owned().collect())
+}
+
+/// Reads a multipart body: text parts (at most [`FORM_LIMIT`] bytes in all) and file parts
+/// (each at most `MAX_UPLOAD_BYTES`, 413 above).
+async fn read_multipart(
+    state: &AppState,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(Vec<(String, String)>, Vec<FilePart>), AppError> {
+    let malformed = || AppError::BadRequest("The multipart body could not be read.".into());
+    let file_limit = state.config.max_upload_bytes;
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
+    let (mut fields, mut files, mut text_bytes) = (Vec::new(), Vec::new(), 0usize);
+    while let Some(part) = multipart.next().await {
+        let mut part = part.map_err(|_| malformed())?;
+        let name = part.name().unwrap_or_default().to_owned();
+        let is_file = part
+            .content_disposition()
+            .is_some_and(|cd| cd.get_filename().is_some());
+        let limit = if is_file {
+            file_limit
+        } else {
+            FORM_LIMIT.saturating_sub(text_bytes)
+        };
+        let mut bytes = Vec::new();
+        while let Some(chunk) = part.next().await {
+            let chunk = chunk.map_err(|_| malformed())?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(AppError::PayloadTooLarge {
+                    limit: if is_file { file_limit } else { FORM_LIMIT },
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if is_file {
+            if files.len() == MAX_FILES {
+                return Err(AppError::BadRequest(format!(
+                    "At most {MAX_FILES} files may be sent at once."
+                )));
+            }
+            files.push(FilePart { field: name, bytes });
+        } else {
+            text_bytes += bytes.len();
+            let text = String::from_utf8(bytes).map_err(|_| {
+                AppError::BadRequest(format!("The multipart field `{name}` is not valid UTF-8."))
+            })?;
+            fields.push((name, text));
+        }
+    }
+    Ok((fields, files))
+}
+
+/// An upload checked to be an image of an accepted type, named and hashed.
+fn image(bytes: Vec<u8>) -> Result<media::Media, AppError> {
+    if bytes.is_empty() {
+        return Err(AppError::BadRequest("The uploaded file is empty.".into()));
+    }
+    let detected = infer::get(&bytes).map(|t| t.mime_type());
+    let Some((content_type, extension)) = IMAGE_TYPES
+        .iter()
+        .find(|(mime, _)| Some(*mime) == detected)
+    else {
+        return Err(AppError::UnsupportedMediaType(
+            "Only JPEG, PNG, GIF and WebP images can be uploaded (the type is read from the file's content)."
+                .into(),
+        ));
+    };
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random).map_err(AppError::internal)?;
+    Ok(media::Media {
+        name: format!("{}.{extension}", hex::encode(random)),
+        content_type: (*content_type).to_owned(),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        data: bytes,
+    })
+}
+
+/// `POST /micropub`: create, update, delete or undelete.
+pub async fn post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    // A header token is checked before the body is read, so strangers cannot make us buffer
+    // uploads; a body token after.
+    let header = header_token(&req)?;
+    let early = match &header {
+        Some(token) => Some(verify(&state, token).await?),
+        None => None,
+    };
+    let (body, files) = read_body(&state, &req, payload).await?;
+    let request = match body {
+        Body::Json(value) => micropub::from_json(value)?,
+        Body::Fields(pairs) => micropub::from_form(pairs)?,
+    };
+    let token = one_token(header, request.body_token)?;
+    let info = match early {
+        Some(info) => info,
+        None => verify(&state, &token).await?,
+    };
+    require(&info, request.action.scope())?;
+    if !files.is_empty() && !matches!(request.action, Action::Create(_)) {
+        return Err(AppError::BadRequest(
+            "Files can only be sent with a create request.".into(),
+        ));
+    }
+    match request.action {
+        Action::Create(create) => create_post(&state, create, files).await,
+        Action::Update { url, update } => update_post(&state, &url, update).await,
+        Action::Delete { url } => set_deleted(&state, &url, true).await,
+        Action::Undelete { url } => set_deleted(&state, &url, false).await,
+    }
+}
+
+async fn create_post(
+    state: &AppState,
+    mut create: Create,
+    files: Vec<FilePart>,
+) -> Result<HttpResponse, AppError> {
+    let mut uploads = Vec::with_capacity(files.len());
+    for file in files {
+        let field = file.field.strip_suffix("[]").unwrap_or(&file.field);
+        if field != "photo" {
+            return Err(AppError::BadRequest(format!(
+                "Only `photo` files can be uploaded with a post, not `{field}`."
+            )));
+        }
+        let upload = image(file.bytes)?;
+        let url = state.config.site.absolute(&format!("media/{}", upload.name));
+        micropub::push(&mut create.properties, "photo", Value::String(url));
+        uploads.push(upload);
+    }
+    let note = create.into_note()?;
+    let now = OffsetDateTime::now_utc();
+    let stored = db::run(state, move |conn| {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        for upload in &uploads {
+            media::insert(&tx, upload, now.unix_timestamp())?;
+        }
+        let note = notes::insert_in(&tx, &note, now)?;
+        tx.commit()?;
+        Ok(note)
+    })
+    .await?;
+    state.metrics.event("note.created", event_meta(&stored, "micropub"));
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, state.config.site.absolute(&stored.path())))
+        .finish())
+}
+
+/// The slug of one of our post URLs, or a 400 naming the URL.
+fn slug_of(state: &AppState, url: &str) -> Result<Slug, AppError> {
+    let not_ours = || AppError::BadRequest(format!("{url} is not a post on this site."));
+    let path = url
+        .strip_prefix(state.config.site.url.as_str())
+        .ok_or_else(not_ours)?;
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let slug = path
+        .strip_prefix("notes/")
+        .map(|s| s.trim_end_matches('/'))
+        .ok_or_else(not_ours)?;
+    Slug::parse(slug).map_err(|_| not_ours())
+}
+
+fn no_post(url: &str) -> AppError {
+    AppError::BadRequest(format!("There is no post at {url}."))
+}
+
+async fn update_post(
+    state: &AppState,
+    url: &str,
+    update: Update,
+) -> Result<HttpResponse, AppError> {
+    let slug = slug_of(state, url)?;
+    let url = url.to_owned();
+    let now = db::unix_now();
+    let stored = db::run(state, move |conn| {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let note = notes::by_slug(&tx, &slug)?.ok_or_else(|| no_post(&url))?;
+        if note.is_deleted() {
+            return Err(AppError::BadRequest(format!(
+                "The post at {url} is deleted; undelete it before updating."
+            )));
+        }
+        let mut properties = note.source_properties();
+        micropub::apply(&mut properties, &update);
+        let changed = Create {
+            properties,
+            slug: None,
+        }
+        .into_note()?;
+        let stored = notes::rewrite(&tx, note.id, &changed, now)?.ok_or_else(|| no_post(&url))?;
+        tx.commit()?;
+        Ok(stored)
+    })
+    .await?;
+    state.metrics.event("note.updated", event_meta(&stored, "micropub"));
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn set_deleted(state: &AppState, url: &str, delete: bool) -> Result<HttpResponse, AppError> {
+    let slug = slug_of(state, url)?;
+    let url = url.to_owned();
+    let now = db::unix_now();
+    let note = db::run(state, move |conn| {
+        let note = notes::by_slug(conn, &slug)?.ok_or_else(|| no_post(&url))?;
+        // Deleting a deleted post (or restoring a live one) changes nothing and succeeds.
+        if note.is_deleted() != delete {
+            notes::set_deleted(conn, note.id, delete.then_some(now), now)?;
+        }
+        Ok(note)
+    })
+    .await?;
+    let event = if delete { "note.deleted" } else { "note.undeleted" };
+    state.metrics.event(event, event_meta(&note, "micropub"));
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn event_meta(note: &Note, via: &str) -> Map<String, Value> {
+    let mut meta = Map::new();
+    meta.insert("note_id".into(), note.id.into());
+    meta.insert("slug".into(), note.slug.as_str().into());
+    meta.insert("via".into(), via.into());
+    meta
+}
+
+/// `GET /micropub?q=…`: `config`, `source` (one post or a list), `syndicate-to`, `category`.
+pub async fn query(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(req.query_string().as_bytes())
+            .into_owned()
+            .collect();
+    let param = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let query_token = param("access_token").map(str::to_owned);
+    let token = one_token(header_token(&req)?, query_token)?;
+    verify(&state, &token).await?;
+    let site = &state.config.site;
+    let body = match param("q") {
+        Some("config") => json!({
+            "media-endpoint": site.absolute("micropub/media"),
+            "syndicate-to": [],
+            "q": QUERIES,
+            "post-types": [
+                {"type": "note", "name": "Note"},
+                {"type": "article", "name": "Article"},
+                {"type": "photo", "name": "Photo"},
+            ],
+        }),
+        Some("syndicate-to") => json!({ "syndicate-to": [] }),
+        Some("category") => {
+            let prefix = param("filter").unwrap_or_default().to_owned();
+            let categories =
+                db::run(&state, move |conn| Ok(notes::categories(conn, &prefix)?)).await?;
+            json!({ "categories": categories })
+        }
+        Some("source") => match param("url") {
+            Some(url) => {
+                let wanted: Vec<&str> = pairs
+                    .iter()
+                    .filter(|(k, _)| k == "properties[]" || k == "properties")
+                    .map(|(_, v)| v.as_str())
+                    .collect();
+                source(&state, url, &wanted).await?
+            }
+            None => {
+                let number = |name: &str, default: u32| -> Result<u32, AppError> {
+                    param(name).map_or(Ok(default), |v| {
+                        v.parse().map_err(|_| {
+                            AppError::BadRequest(format!("`{name}` must be a whole number."))
+                        })
+                    })
+                };
+                let limit = number("limit", 20)?.clamp(1, 100);
+                let offset = number("offset", 0)?;
+                let page = db::run(&state, move |conn| Ok(notes::newest(conn, limit, offset)?)).await?;
+                let items: Vec<Value> = page
+                    .iter()
+                    .map(|note| {
+                        let mut properties = note.source_properties();
+                        properties.insert(
+                            "url".into(),
+                            json!([site.absolute(&note.path())]),
+                        );
+                        json!({ "type": ["h-entry"], "properties": properties })
+                    })
+                    .collect();
+                json!({ "items": items })
+            }
+        },
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "Unknown query `q={other}`; this endpoint answers {}.",
+                QUERIES.join(", ")
+            )));
+        }
+        None => {
+            return Err(AppError::BadRequest(
+                "A GET to the Micropub endpoint needs a query such as `q=config`.".into(),
+            ));
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body))
+}
+
+/// `q=source&url=…`: the post's properties, all or the `properties[]` named.
+async fn source(state: &AppState, url: &str, wanted: &[&str]) -> Result<Value, AppError> {
+    let slug = slug_of(state, url)?;
+    let owned_url = url.to_owned();
+    let note = db::run(state, move |conn| {
+        notes::by_slug(conn, &slug)?.ok_or_else(|| no_post(&owned_url))
+    })
+    .await?;
+    if note.is_deleted() {
+        return Err(AppError::BadRequest(format!("The post at {url} is deleted.")));
+    }
+    let properties = note.source_properties();
+    if wanted.is_empty() {
+        return Ok(json!({ "type": ["h-entry"], "properties": properties }));
+    }
+    let selected: Map<String, Value> = properties
+        .into_iter()
+        .filter(|(k, _)| wanted.contains(&k.as_str()))
+        .collect();
+    Ok(json!({ "properties": selected }))
+}
+
+/// `POST /micropub/media`: one image in the multipart part `file`; 201 with its URL.
+pub async fn upload(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    let header = header_token(&req)?;
+    let early = match &header {
+        Some(token) => Some(verify(&state, token).await?),
+        None => None,
+    };
+    let is_multipart = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.essence_str().eq_ignore_ascii_case("multipart/form-data"));
+    if !is_multipart {
+        return Err(AppError::UnsupportedMediaType(
+            "The media endpoint reads multipart/form-data with the file in the part `file`.".into(),
+        ));
+    }
+    let (fields, files) = read_multipart(&state, &req, payload).await?;
+    let mut body_tokens = fields.into_iter().filter(|(k, _)| k == "access_token");
+    let body_token = body_tokens.next().map(|(_, v)| v);
+    if body_tokens.next().is_some() {
+        return Err(AppError::BadRequest("`access_token` may be given only once.".into()));
+    }
+    let token = one_token(header, body_token)?;
+    let info = match early {
+        Some(info) => info,
+        None => verify(&state, &token).await?,
+    };
+    require(&info, "media")?;
+    let mut files = files.into_iter().filter(|f| f.field == "file");
+    let (Some(file), None) = (files.next(), files.next()) else {
+        return Err(AppError::BadRequest(
+            "Send exactly one file, in the multipart part named `file`.".into(),
+        ));
+    };
+    let upload = image(file.bytes)?;
+    let location = state.config.site.absolute(&format!("media/{}", upload.name));
+    let (name, size) = (upload.name.clone(), upload.data.len());
+    let now = db::unix_now();
+    db::run(&state, move |conn| Ok(media::insert(conn, &upload, now)?)).await?;
+    let mut meta = Map::new();
+    meta.insert("name".into(), name.into());
+    meta.insert("bytes".into(), size.into());
+    state.metrics.event("media.uploaded", meta);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location.clone()))
+        .json(json!({ "url": location })))
+}
+
+/// `GET /micropub/media?q=…`: the media endpoint's own `q=config`.
+pub async fn media_query(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let query_token = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v.into_owned());
+    let token = one_token(header_token(&req)?, query_token)?;
+    let info = verify(&state, &token).await?;
+    require(&info, "media")?;
+    Ok(HttpResponse::Ok().json(json!({ "q": ["config"] })))
+}
+
+/// Whether `name` looks like one of ours: 32 hex digits and a known extension.
+fn is_media_name(name: &str) -> bool {
+    let Some((stem, extension)) = name.split_once('.') else {
+        return false;
+    };
+    stem.len() == 32
+        && stem.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        && IMAGE_TYPES.iter().any(|(_, e)| *e == extension)
+}
+
+/// `GET /media/{name}`: an upload, sized, typed and cached for a year (names never change).
+pub async fn serve(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let name = name.into_inner();
+    if !is_media_name(&name) {
+        return Err(AppError::NotFound);
+    }
+    let file = db::run(&state, move |conn| Ok(media::by_name(conn, &name)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let etag = format!("\"{}\"", file.sha256);
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| crate::assets::none_match(v, &etag));
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((header::CONTENT_ENCODING, "identity"));
+    if unchanged {
+        return Ok(response.finish());
+    }
+    Ok(response.content_type(file.content_type).body(file.data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(scopes: &[&str]) -> TokenInfo {
+        TokenInfo {
+            me: "https://me.example/".into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            client_id: None,
+        }
+    }
+
+    #[test]
+    fn scopes_cover_their_actions_only() {
+        assert!(require(&info(&["create"]), "create").is_ok());
+        assert!(require(&info(&["create"]), "media").is_ok(), "create may upload");
+        assert!(require(&info(&["post"]), "create").is_ok(), "legacy scope");
+        assert!(require(&info(&["media"]), "create").is_err());
+        assert!(require(&info(&["create"]), "update").is_err());
+        assert!(require(&info(&["delete"]), "undelete").is_err());
+        assert!(require(&info(&[]), "delete").is_err());
+    }
+
+    #[test]
+    fn media_names_are_strict() {
+        assert!(is_media_name("0123456789abcdef0123456789abcdef.jpg"));
+        for bad in [
+            "0123456789ABCDEF0123456789abcdef.jpg",
+            "0123456789abcdef0123456789abcdef.exe",
+            "../0123456789abcdef0123456789abc.jpg",
+            "x.jpg",
+            "",
+        ] {
+            assert!(!is_media_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn images_are_detected_by_content() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        assert_eq!(image(png).unwrap().content_type, "image/png");
+        assert!(image(b"GIF89a....".to_vec()).is_ok());
+        assert!(image(b"<svg xmlns='http://www.w3.org/2000/svg'/>".to_vec()).is_err());
+        assert!(image(Vec::new()).is_err());
+    }
+}
