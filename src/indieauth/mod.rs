@@ -110,6 +110,8 @@ pub struct IndieAuth {
     allow_http: bool,
     endpoints: Mutex<Option<(Instant, Arc<Endpoints>)>>,
     last_background_attempt: Mutex<Option<Instant>>,
+    /// Held while discovering, so concurrent callers share one fetch.
+    discovering: tokio::sync::Mutex<()>,
     tokens: Mutex<HashMap<[u8; 32], (Instant, TokenVerdict)>>,
 }
 
@@ -164,6 +166,7 @@ impl IndieAuth {
             allow_http,
             endpoints: Mutex::new(None),
             last_background_attempt: Mutex::new(None),
+            discovering: tokio::sync::Mutex::new(()),
             tokens: Mutex::new(HashMap::new()),
         }
     }
@@ -220,15 +223,25 @@ impl IndieAuth {
 
     /// The owner's endpoints: from the cache when fresh, otherwise discovered now.
     pub async fn endpoints(&self) -> Result<Arc<Endpoints>, IndieAuthError> {
-        if let Some((at, endpoints)) = lock(&self.endpoints).as_ref()
-            && at.elapsed() < DISCOVERY_TTL
-        {
-            return Ok(endpoints.clone());
+        if let Some(endpoints) = self.fresh_endpoints() {
+            return Ok(endpoints);
+        }
+        let _gate = self.discovering.lock().await;
+        // Someone else may have discovered them while this caller waited.
+        if let Some(endpoints) = self.fresh_endpoints() {
+            return Ok(endpoints);
         }
         let me = self.admin_me.clone().ok_or(IndieAuthError::NoOwner)?;
         let endpoints = Arc::new(self.discover(&me).await?);
         *lock(&self.endpoints) = Some((Instant::now(), endpoints.clone()));
         Ok(endpoints)
+    }
+
+    fn fresh_endpoints(&self) -> Option<Arc<Endpoints>> {
+        lock(&self.endpoints)
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < DISCOVERY_TTL)
+            .map(|(_, e)| e.clone())
     }
 
     /// Fetches `me` and reads its links: `indieauth-metadata` first, then the

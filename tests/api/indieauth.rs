@@ -1,0 +1,330 @@
+//! IndieAuth login against a real peer on loopback: discovery (HTML links, Link headers,
+//! metadata with `iss`, fallback), PKCE, single-use state and every failure path.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, location, select, spawn_app_with};
+use crate::peers::{Advertise, Peer};
+
+/// The app's default `SITE_URL`: redirects to it are sent to the test app's real port.
+const SITE: &str = "http://127.0.0.1:8000";
+
+pub async fn app_owned_by(peer: &Peer) -> TestApp {
+    spawn_app_with(&[("ADMIN_ME", &peer.me())]).await
+}
+
+/// Starts a login: `POST /auth/login` → the authorization URL.
+async fn start(app: &TestApp) -> url::Url {
+    let res = app.post_form("/auth/login", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login starts with a redirect");
+    url::Url::parse(&location(&res)).unwrap()
+}
+
+/// Visits the (auto-approving) authorization endpoint and returns the callback URL on the app.
+async fn approve(app: &TestApp, authorization: &url::Url) -> String {
+    let res = app.client.get(authorization.as_str()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND, "the peer approves");
+    let callback = location(&res);
+    assert!(callback.starts_with(&format!("{SITE}/auth/callback?")), "{callback}");
+    callback.replace(SITE, &app.address)
+}
+
+fn param(url: &url::Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Whether the app's client holds a live session.
+async fn logged_in(app: &TestApp) -> bool {
+    app.get("/admin/").await.status() == StatusCode::OK
+}
+
+/// Completes a login and returns the callback's response.
+async fn full_login(app: &TestApp) -> reqwest::Response {
+    let authorization = start(app).await;
+    let callback = approve(app, &authorization).await;
+    app.client.get(callback).send().await.unwrap()
+}
+
+async fn failure_text(res: reqwest::Response, status: StatusCode) -> String {
+    assert_eq!(res.status(), status);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Login failed"), "a login failure page: {body}");
+    body
+}
+
+#[tokio::test]
+async fn login_through_html_links_uses_pkce_and_opens_a_session() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    let authorization = start(&app).await;
+    assert_eq!(authorization.path(), "/auth", "the relative link was resolved");
+    assert_eq!(param(&authorization, "response_type").as_deref(), Some("code"));
+    assert_eq!(param(&authorization, "code_challenge_method").as_deref(), Some("S256"));
+    assert_eq!(param(&authorization, "client_id").as_deref(), Some("http://127.0.0.1:8000/"));
+    assert_eq!(
+        param(&authorization, "redirect_uri").as_deref(),
+        Some("http://127.0.0.1:8000/auth/callback")
+    );
+    assert_eq!(param(&authorization, "me"), Some(peer.me()));
+    let challenge = param(&authorization, "code_challenge").unwrap();
+    let callback = approve(&app, &authorization).await;
+    let res = app.client.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/admin/");
+    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(logged_in(&app).await);
+    // The verifier the app sent hashes to the challenge it sent (the peer also checked).
+    use base64::Engine;
+    use sha2::Digest;
+    let verifier = peer.state.lock().unwrap().last_verifier.clone().unwrap();
+    assert!((43..=128).contains(&verifier.len()));
+    assert_eq!(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(&verifier)),
+        challenge
+    );
+}
+
+#[tokio::test]
+async fn login_through_link_headers_only() {
+    let peer = Peer::start(Advertise::Headers).await;
+    let app = app_owned_by(&peer).await;
+    let res = full_login(&app).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(logged_in(&app).await);
+}
+
+#[tokio::test]
+async fn metadata_wins_over_links_and_iss_is_checked() {
+    let peer = Peer::start(Advertise::Metadata).await;
+    let app = app_owned_by(&peer).await;
+    let authorization = start(&app).await;
+    assert_eq!(authorization.path(), "/auth", "the metadata's endpoint, not the decoy link");
+    let callback = approve(&app, &authorization).await;
+    assert!(callback.contains("iss="));
+    assert_eq!(app.client.get(&callback).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert!(logged_in(&app).await);
+
+    // A callback whose `iss` is not the metadata's issuer is refused.
+    let other = Peer::start(Advertise::Metadata).await;
+    other.with(|s| s.callback_iss = Some("https://evil.example/".into()));
+    let app = app_owned_by(&other).await;
+    let body = failure_text(full_login(&app).await, StatusCode::BAD_REQUEST).await;
+    assert!(body.contains("evil.example"), "{body}");
+    assert!(!logged_in(&app).await, "no session");
+}
+
+#[tokio::test]
+async fn a_state_works_once() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    let authorization = start(&app).await;
+    let callback = approve(&app, &authorization).await;
+    assert_eq!(app.client.get(&callback).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    // Replayed by someone else: refused, no session for them.
+    let stranger = crate::helpers::client();
+    let res = stranger.get(&callback).send().await.unwrap();
+    let body = failure_text(res, StatusCode::BAD_REQUEST).await;
+    assert!(body.contains("already used"), "{body}");
+    let admin = stranger.get(app.url("/admin/")).send().await.unwrap();
+    assert_eq!(admin.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn unknown_or_missing_state_is_refused() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    for path in ["/auth/callback?code=x&state=never-issued", "/auth/callback?code=x"] {
+        failure_text(app.get(path).await, StatusCode::BAD_REQUEST).await;
+    }
+    assert!(!logged_in(&app).await);
+}
+
+#[tokio::test]
+async fn a_verifier_that_does_not_match_the_challenge_fails_the_login() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    let mut authorization = start(&app).await;
+    // The authorization server is given another challenge: the app's verifier cannot match it,
+    // exactly as if the verifier were missing.
+    let pairs: Vec<(String, String)> = authorization
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "code_challenge" { "A".repeat(43) } else { v.into_owned() };
+            (k.into_owned(), v)
+        })
+        .collect();
+    authorization.query_pairs_mut().clear().extend_pairs(pairs);
+    let callback = approve(&app, &authorization).await;
+    let res = app.client.get(&callback).send().await.unwrap();
+    let body = failure_text(res, StatusCode::FORBIDDEN).await;
+    assert!(body.contains("code_verifier does not match"), "{body}");
+    assert!(!logged_in(&app).await);
+}
+
+#[tokio::test]
+async fn a_login_as_someone_else_is_refused() {
+    let peer = Peer::start(Advertise::Html).await;
+    peer.with(|s| s.login_me = Some("https://someone-else.example/".into()));
+    let app = app_owned_by(&peer).await;
+    let body = failure_text(full_login(&app).await, StatusCode::FORBIDDEN).await;
+    assert!(body.contains("someone-else.example"), "{body}");
+    assert!(!logged_in(&app).await);
+}
+
+#[tokio::test]
+async fn a_denied_login_says_so() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    let authorization = start(&app).await;
+    let state = param(&authorization, "state").unwrap();
+    let res = app
+        .get(&format!(
+            "/auth/callback?error=access_denied&error_description=User+said+no&state={state}"
+        ))
+        .await;
+    let body = failure_text(res, StatusCode::FORBIDDEN).await;
+    assert!(body.contains("access_denied") && body.contains("User said no"), "{body}");
+    assert!(!logged_in(&app).await);
+}
+
+#[tokio::test]
+async fn bad_json_from_the_authorization_server_fails_cleanly() {
+    let peer = Peer::start(Advertise::Html).await;
+    peer.with(|s| s.exchange_body = Some("<html>not json".into()));
+    let app = app_owned_by(&peer).await;
+    let body = failure_text(full_login(&app).await, StatusCode::FORBIDDEN).await;
+    assert!(body.contains("valid JSON"), "{body}");
+    assert!(!logged_in(&app).await);
+}
+
+#[tokio::test]
+async fn an_unreachable_profile_or_server_gives_a_page_not_a_crash() {
+    // Nothing listens on this port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://127.0.0.1:{}/", closed.local_addr().unwrap().port());
+    drop(closed);
+    let app = spawn_app_with(&[("ADMIN_ME", &dead)]).await;
+    let res = app.post_form("/auth/login", &[]).await;
+    let body = failure_text(res, StatusCode::BAD_GATEWAY).await;
+    assert!(body.contains("could not be connected to"), "{body}");
+
+    // The authorization server goes away between the redirect and the exchange.
+    let peer = Peer::start(Advertise::Headers).await;
+    let app = app_owned_by(&peer).await;
+    let authorization = start(&app).await;
+    let state = param(&authorization, "state").unwrap();
+    // Point the pending login at the dead server by discovering it from a profile that moved.
+    app.state
+        .pool
+        .get()
+        .unwrap()
+        .execute("UPDATE auth_states SET authorization_endpoint = ?1", [&format!("{dead}auth")])
+        .unwrap();
+    let res = app.get(&format!("/auth/callback?code=c&state={state}")).await;
+    failure_text(res, StatusCode::BAD_GATEWAY).await;
+    assert!(!logged_in(&app).await);
+}
+
+#[tokio::test]
+async fn redirects_are_followed_but_bounded() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = spawn_app_with(&[("ADMIN_ME", &format!("{}/moved", peer.base))]).await;
+    let authorization = start(&app).await;
+    assert_eq!(authorization.as_str().split('?').next().unwrap(), format!("{}/auth", peer.base));
+
+    let app = spawn_app_with(&[("ADMIN_ME", &format!("{}/loop", peer.base))]).await;
+    let res = app.post_form("/auth/login", &[]).await;
+    let body = failure_text(res, StatusCode::BAD_GATEWAY).await;
+    assert!(body.contains("redirected too often"), "{body}");
+    assert!(peer.hits("/loop") <= 6, "at most 5 redirects were followed");
+}
+
+#[tokio::test]
+async fn plain_http_is_refused_off_loopback() {
+    let app = spawn_app_with(&[("ADMIN_ME", "http://owner.invalid/")]).await;
+    let res = app.post_form("/auth/login", &[]).await;
+    let body = failure_text(res, StatusCode::BAD_REQUEST).await;
+    assert!(body.contains("not https"), "{body}");
+}
+
+#[tokio::test]
+async fn a_site_that_names_no_server_falls_back_to_indielogin() {
+    let peer = Peer::start(Advertise::Nothing).await;
+    let fallback = Peer::start(Advertise::Html).await;
+    let app = spawn_app_with(&[
+        ("ADMIN_ME", &peer.me()),
+        ("INDIELOGIN_URL", &fallback.me()),
+    ])
+    .await;
+    let authorization = start(&app).await;
+    assert_eq!(
+        authorization.as_str().split('?').next().unwrap(),
+        format!("{}/auth", fallback.base)
+    );
+    // The fallback service vouches for the owner.
+    fallback.with(|s| s.login_me = Some(peer.me()));
+    let callback = approve(&app, &authorization).await;
+    assert_eq!(app.client.get(&callback).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert!(logged_in(&app).await);
+
+    // A site that does name a server never goes to the fallback.
+    let named = Peer::start(Advertise::Html).await;
+    let app = spawn_app_with(&[("ADMIN_ME", &named.me()), ("INDIELOGIN_URL", &fallback.me())]).await;
+    assert!(start(&app).await.as_str().starts_with(&named.base));
+}
+
+#[tokio::test]
+async fn discovery_is_cached() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    full_login(&app).await;
+    full_login(&app).await;
+    assert_eq!(peer.hits("/"), 1, "the profile was fetched once for both logins");
+}
+
+#[tokio::test]
+async fn without_admin_me_the_login_page_says_what_to_set() {
+    let app = spawn_app_with(&[]).await;
+    let page = app.get_html("/auth/login", StatusCode::OK).await;
+    assert!(page.html().contains("ADMIN_ME"));
+    let res = app.post_form("/auth/login", &[]).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("ADMIN_ME"));
+}
+
+#[tokio::test]
+async fn pages_and_the_home_link_header_advertise_the_owners_endpoints() {
+    let peer = Peer::start(Advertise::Metadata).await;
+    let app = app_owned_by(&peer).await;
+    // Discovery runs in the background after start-up; wait for it.
+    let mut head = String::new();
+    for _ in 0..100 {
+        let res = app.get("/").await;
+        head = res
+            .headers()
+            .get("link")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        if head.contains("token_endpoint") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for (rel, url) in [
+        ("micropub", format!("{SITE}/micropub")),
+        ("authorization_endpoint", format!("{}/auth", peer.base)),
+        ("token_endpoint", format!("{}/token", peer.base)),
+        ("indieauth-metadata", format!("{}/metadata", peer.base)),
+    ] {
+        assert!(head.contains(&format!("<{url}>; rel=\"{rel}\"")), "{rel} in {head}");
+        for path in ["/", "/search?q=x", "/auth/login"] {
+            let page = app.get_html(path, StatusCode::OK).await;
+            let links = select(&page, &format!("head link[rel=\"{rel}\"]"));
+            assert_eq!(links.len(), 1, "{rel} on {path}");
+            assert_eq!(links[0].value().attr("href"), Some(url.as_str()));
+        }
+    }
+}

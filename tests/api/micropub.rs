@@ -1,0 +1,1 @@
+//! Micropub conformance suite.
