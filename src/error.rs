@@ -126,7 +126,9 @@ impl ResponseError for AppError {
             AppError::InsufficientScope { scope } => {
                 response.insert_header((
                     header::WWW_AUTHENTICATE,
-                    format!("Bearer realm=\"micropub\", error=\"insufficient_scope\", scope=\"{scope}\""),
+                    format!(
+                        "Bearer realm=\"micropub\", error=\"insufficient_scope\", scope=\"{scope}\""
+                    ),
                 ));
             }
             _ => {}

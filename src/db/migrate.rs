@@ -189,12 +189,22 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(
             run_migrations(&mut conn).unwrap(),
-            ["001_initial", "002_search", "003_site_version"]
+            [
+                "001_initial",
+                "002_search",
+                "003_site_version",
+                "004_indieauth_media"
+            ]
         );
         assert!(run_migrations(&mut conn).unwrap().is_empty());
         assert_eq!(
             applied_migrations(&conn).unwrap(),
-            ["001_initial", "002_search", "003_site_version"]
+            [
+                "001_initial",
+                "002_search",
+                "003_site_version",
+                "004_indieauth_media"
+            ]
         );
     }
 

@@ -62,7 +62,9 @@ pub fn insert_in(conn: &Connection, note: &NewNote, now: OffsetDateTime) -> rusq
     // without a body.
     let words = match (&note.content, note.name.as_deref()) {
         (content, Some(name)) if content.source().trim().is_empty() => name.to_owned(),
-        (NoteContent::Html(_), _) => crate::domain::content::plain_text(&note.content.render(), 200),
+        (NoteContent::Html(_), _) => {
+            crate::domain::content::plain_text(&note.content.render(), 200)
+        }
         (content, _) => content.source().to_owned(),
     };
     let base = Slug::base(note.requested_slug.as_deref(), &words, now);

@@ -127,8 +127,12 @@ pub fn from_form(pairs: Vec<(String, String)>) -> Result<Request, MicropubError>
             check_kind(kind.as_deref().unwrap_or("entry"))?;
             Action::Create(Create { properties, slug })
         }
-        Some("delete") => Action::Delete { url: need_url(url)? },
-        Some("undelete") => Action::Undelete { url: need_url(url)? },
+        Some("delete") => Action::Delete {
+            url: need_url(url)?,
+        },
+        Some("undelete") => Action::Undelete {
+            url: need_url(url)?,
+        },
         Some("update") => {
             return Err(bad(
                 "updates must be sent as JSON (`Content-Type: application/json`)",
@@ -179,7 +183,11 @@ fn json_create(mut body: Map<String, Value>) -> Result<Create, MicropubError> {
             Some(t) => check_kind(t.strip_prefix("h-").unwrap_or(t))?,
             None => return Err(bad("`type` must be a list of strings")),
         },
-        Some(_) => return Err(bad("`type` must be a list with one type, e.g. [\"h-entry\"]")),
+        Some(_) => {
+            return Err(bad(
+                "`type` must be a list with one type, e.g. [\"h-entry\"]",
+            ));
+        }
         None => return Err(bad("a create request needs `type` (e.g. [\"h-entry\"])")),
     }
     let properties = match body.remove("properties") {
@@ -378,9 +386,12 @@ pub fn derive(properties: &Map<String, Value>) -> Result<Derived, MicropubError>
         Some(Some("draft")) => false,
         Some(_) => return Err(bad("`post-status` must be `published` or `draft`")),
     };
-    let has_something = properties
-        .iter()
-        .any(|(_, v)| v.as_array().is_some_and(|a| !a.is_empty()));
+    let has_something = properties.values().any(|v| {
+        v.as_array().is_some_and(|a| {
+            a.iter()
+                .any(|x| x.as_str().is_none_or(|s| !s.trim().is_empty()))
+        })
+    });
     if !has_something {
         return Err(bad("the post has no properties (send at least `content`)"));
     }
@@ -399,7 +410,11 @@ fn content_error(e: ContentError) -> MicropubError {
 fn parse_date(s: &str) -> Result<OffsetDateTime, MicropubError> {
     let date = OffsetDateTime::parse(s.trim(), &Rfc3339)
         .or_else(|_| OffsetDateTime::parse(s.trim(), &Iso8601::DEFAULT))
-        .map_err(|_| bad(format!("`published` is not an ISO 8601 date with a time zone: {s}")))?;
+        .map_err(|_| {
+            bad(format!(
+                "`published` is not an ISO 8601 date with a time zone: {s}"
+            ))
+        })?;
     if !(1900..=9999).contains(&date.year()) {
         return Err(bad("`published` must be between the years 1900 and 9999"));
     }
@@ -472,7 +487,10 @@ mod tests {
             (vec![("action", "update"), ("url", "u")], "update by form"),
             (vec![("action", "delete")], "no url"),
             (vec![("action", "explode"), ("url", "u")], "unknown action"),
-            (vec![("access_token", "a"), ("access_token", "b")], "two tokens"),
+            (
+                vec![("access_token", "a"), ("access_token", "b")],
+                "two tokens",
+            ),
         ] {
             assert!(form(&pairs).is_err(), "{why}");
         }
@@ -580,20 +598,27 @@ mod tests {
         let d = derive(props.as_object().unwrap()).unwrap();
         assert_eq!(d.content.kind(), "markdown");
         assert_eq!(d.name.as_deref(), Some("Title"));
-        assert_eq!(d.published_at.unwrap().unix_timestamp(), 1_714_971_689);
+        assert_eq!(d.published_at.unwrap().unix_timestamp(), 1_714_972_089);
         assert!(!d.published);
         for bad_props in [
             json!({}),
+            json!({"content": [""], "category": []}),
             json!({"published": ["yesterday"]}),
             json!({"content": [5]}),
             json!({"content": ["x"], "post-status": ["secret"]}),
             json!({"content": ["x"], "name": [["nested"]]}),
         ] {
-            assert!(derive(bad_props.as_object().unwrap()).is_err(), "{bad_props}");
+            assert!(
+                derive(bad_props.as_object().unwrap()).is_err(),
+                "{bad_props}"
+            );
         }
         let photo_only = json!({"photo": ["https://p/1.jpg"]});
         assert_eq!(
-            derive(photo_only.as_object().unwrap()).unwrap().content.source(),
+            derive(photo_only.as_object().unwrap())
+                .unwrap()
+                .content
+                .source(),
             ""
         );
     }

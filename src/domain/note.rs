@@ -102,7 +102,10 @@ impl Note {
             properties.insert("content".into(), Value::Array(vec![content]));
         }
         if let (false, Some(name)) = (properties.contains_key("name"), &self.name) {
-            properties.insert("name".into(), Value::Array(vec![Value::String(name.clone())]));
+            properties.insert(
+                "name".into(),
+                Value::Array(vec![Value::String(name.clone())]),
+            );
         }
         if !self.published && !properties.contains_key("post-status") {
             properties.insert("post-status".into(), serde_json::json!(["draft"]));

@@ -227,10 +227,14 @@ mod tests {
 
     #[test]
     fn base_href_changes_resolution() {
-        let html = r#"<base href="https://other.example/dir/"><link rel="token_endpoint" href="t">"#;
+        let html =
+            r#"<base href="https://other.example/dir/"><link rel="token_endpoint" href="t">"#;
         assert_eq!(
             pairs(&parse_html(html, &base())),
-            vec![("token_endpoint".into(), "https://other.example/dir/t".into())]
+            vec![(
+                "token_endpoint".into(),
+                "https://other.example/dir/t".into()
+            )]
         );
     }
 }

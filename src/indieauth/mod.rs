@@ -59,7 +59,9 @@ pub enum IndieAuthError {
     #[error("{0}")]
     Invalid(String),
     /// A URL is plain http on a non-loopback host.
-    #[error("{0} is not https; IndieAuth needs https unless the host is loopback or DEV_MODE is on")]
+    #[error(
+        "{0} is not https; IndieAuth needs https unless the host is loopback or DEV_MODE is on"
+    )]
     Insecure(String),
 }
 
@@ -145,7 +147,9 @@ impl IndieAuth {
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= MAX_REDIRECTS {
                 attempt.error("too many redirects")
-            } else if !(allow_http || attempt.url().scheme() == "https" || is_loopback(attempt.url()))
+            } else if !(allow_http
+                || attempt.url().scheme() == "https"
+                || is_loopback(attempt.url()))
             {
                 attempt.error("redirected to plain http")
             } else {
@@ -178,7 +182,9 @@ impl IndieAuth {
 
     /// The fallback authorization server's endpoint (`INDIELOGIN_URL` + `auth`).
     pub fn fallback_endpoint(&self) -> Url {
-        self.fallback.join("auth").unwrap_or_else(|_| self.fallback.clone())
+        self.fallback
+            .join("auth")
+            .unwrap_or_else(|_| self.fallback.clone())
     }
 
     fn check_scheme(&self, url: &Url) -> Result<(), IndieAuthError> {
@@ -278,7 +284,10 @@ impl IndieAuth {
             let body = read_limited(response)
                 .await
                 .map_err(|e| unreachable("your profile", me, &e))?;
-            found.extend(links::parse_html(&String::from_utf8_lossy(&body), &final_url));
+            found.extend(links::parse_html(
+                &String::from_utf8_lossy(&body),
+                &final_url,
+            ));
         }
         // The first link of each relation wins, headers before HTML.
         let first = |rel: &str| found.iter().find(|l| l.rel == rel).map(|l| l.href.clone());
@@ -401,15 +410,11 @@ impl IndieAuth {
                 "the authorization endpoint refused the login ({error}{detail})"
             )));
         }
-        profile
-            .me
-            .as_deref()
-            .and_then(canonical_me)
-            .ok_or_else(|| {
-                IndieAuthError::Invalid(
-                    "the authorization endpoint did not say who you are (no valid `me`)".into(),
-                )
-            })
+        profile.me.as_deref().and_then(canonical_me).ok_or_else(|| {
+            IndieAuthError::Invalid(
+                "the authorization endpoint did not say who you are (no valid `me`)".into(),
+            )
+        })
     }
 
     /// Verifies an access token at the owner's token endpoint (or its introspection endpoint
@@ -440,7 +445,9 @@ impl IndieAuth {
         };
         let verdict = match verdict {
             TokenAnswer::Inactive(why) => TokenVerdict::Invalid(why),
-            TokenAnswer::Active(info) if Some(info.me.as_str()) == canonical_me(admin_me.as_str()).as_deref() => {
+            TokenAnswer::Active(info)
+                if Some(info.me.as_str()) == canonical_me(admin_me.as_str()).as_deref() =>
+            {
                 TokenVerdict::Valid(info)
             }
             TokenAnswer::Active(info) => TokenVerdict::WrongOwner(info.me),
@@ -618,7 +625,10 @@ mod tests {
 
     #[test]
     fn token_answers_are_read() {
-        let active = parse_token_answer(br#"{"me":"https://me.example","scope":"create  media","client_id":"c"}"#).unwrap();
+        let active = parse_token_answer(
+            br#"{"me":"https://me.example","scope":"create  media","client_id":"c"}"#,
+        )
+        .unwrap();
         match active {
             TokenAnswer::Active(info) => {
                 assert_eq!(info.me, "https://me.example/");

@@ -15,8 +15,8 @@ use sha2::{Digest, Sha256};
 use crate::auth::session::{removal_cookie, session_cookie};
 use crate::auth::{Owner, hash_token, random_token};
 use crate::db::{self, auth_states, sessions};
-use crate::indieauth::{IndieAuthError, canonical_me};
 use crate::error::AppError;
+use crate::indieauth::{IndieAuthError, canonical_me};
 use crate::routes::see_other;
 use crate::startup::AppState;
 use crate::views;
@@ -96,8 +96,8 @@ pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, App
     };
     let login_state = random_token();
     let verifier = random_token();
-    let challenge =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(verifier.as_bytes()));
     let pending = auth_states::PendingLogin {
         code_verifier: verifier,
         authorization_endpoint: endpoint.to_string(),
@@ -156,7 +156,10 @@ pub async fn callback(
     };
     let state_hash = hash_token(&login_state);
     let now = db::unix_now();
-    let pending = db::run(&state, move |conn| Ok(auth_states::take(conn, &state_hash, now)?)).await?;
+    let pending = db::run(&state, move |conn| {
+        Ok(auth_states::take(conn, &state_hash, now)?)
+    })
+    .await?;
     let Some(pending) = pending else {
         return Ok(failure(
             &state,
@@ -195,12 +198,20 @@ pub async fn callback(
         ));
     };
     let Ok(endpoint) = url::Url::parse(&pending.authorization_endpoint) else {
-        return Err(AppError::internal("a stored authorization endpoint is not a URL"));
+        return Err(AppError::internal(
+            "a stored authorization endpoint is not a URL",
+        ));
     };
     let (client_id, redirect_uri) = client(&state);
     let me = match state
         .indieauth
-        .exchange_code(&endpoint, &code, &client_id, &redirect_uri, &pending.code_verifier)
+        .exchange_code(
+            &endpoint,
+            &code,
+            &client_id,
+            &redirect_uri,
+            &pending.code_verifier,
+        )
         .await
     {
         Ok(me) => me,

@@ -44,7 +44,9 @@ fn header_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
     };
     let value = value.to_str().unwrap_or("");
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             Ok(Some(token.trim().to_owned()))
         }
         _ => Err(AppError::Unauthorized(
@@ -128,9 +130,8 @@ async fn read_body(
     match essence.as_deref() {
         Some("application/json") => {
             let bytes = read_limited(payload, FORM_LIMIT).await?;
-            let value = serde_json::from_slice(&bytes).map_err(|_| {
-                AppError::BadRequest("The JSON body could not be parsed.".into())
-            })?;
+            let value = serde_json::from_slice(&bytes)
+                .map_err(|_| AppError::BadRequest("The JSON body could not be parsed.".into()))?;
             Ok((Body::Json(value), Vec::new()))
         }
         Some("application/x-www-form-urlencoded") => {
@@ -154,7 +155,8 @@ async fn read_body(
 async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, AppError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest("The request body was cut off.".into()))?;
+        let chunk =
+            chunk.map_err(|_| AppError::BadRequest("The request body was cut off.".into()))?;
         if body.len() + chunk.len() > limit {
             return Err(AppError::PayloadTooLarge { limit });
         }
@@ -163,11 +165,30 @@ async fn read_limited(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>
     Ok(body)
 }
 
-/// `key=value` pairs of a form body, in order; refuses bytes that are not UTF-8.
+/// `key=value` pairs of a form body, in order. Unlike a lossy decoder, refuses any name or
+/// value whose percent-decoded bytes are not UTF-8 rather than storing replacement characters.
 fn form_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, AppError> {
-    std::str::from_utf8(bytes)
-        .map_err(|_| AppError::BadRequest("The form body is not valid UTF-8.".into()))?;
-    Ok(url::form_urlencoded::parse(bytes).into_owned().collect())
+    let decode = |raw: &[u8]| -> Result<String, AppError> {
+        let spaced: Vec<u8> = raw
+            .iter()
+            .map(|&b| if b == b'+' { b' ' } else { b })
+            .collect();
+        percent_encoding::percent_decode(&spaced)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            .map_err(|_| AppError::BadRequest("The form body is not valid UTF-8.".into()))
+    };
+    bytes
+        .split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &b""[..]),
+            };
+            Ok((decode(key)?, decode(value)?))
+        })
+        .collect()
 }
 
 /// Reads a multipart body: text parts (at most [`FORM_LIMIT`] bytes in all) and file parts
@@ -226,9 +247,8 @@ fn image(bytes: Vec<u8>) -> Result<media::Media, AppError> {
         return Err(AppError::BadRequest("The uploaded file is empty.".into()));
     }
     let detected = infer::get(&bytes).map(|t| t.mime_type());
-    let Some((content_type, extension)) = IMAGE_TYPES
-        .iter()
-        .find(|(mime, _)| Some(*mime) == detected)
+    let Some((content_type, extension)) =
+        IMAGE_TYPES.iter().find(|(mime, _)| Some(*mime) == detected)
     else {
         return Err(AppError::UnsupportedMediaType(
             "Only JPEG, PNG, GIF and WebP images can be uploaded (the type is read from the file's content)."
@@ -296,7 +316,10 @@ async fn create_post(
             )));
         }
         let upload = image(file.bytes)?;
-        let url = state.config.site.absolute(&format!("media/{}", upload.name));
+        let url = state
+            .config
+            .site
+            .absolute(&format!("media/{}", upload.name));
         micropub::push(&mut create.properties, "photo", Value::String(url));
         uploads.push(upload);
     }
@@ -312,7 +335,9 @@ async fn create_post(
         Ok(note)
     })
     .await?;
-    state.metrics.event("note.created", event_meta(&stored, "micropub"));
+    state
+        .metrics
+        .event("note.created", event_meta(&stored, "micropub"));
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, state.config.site.absolute(&stored.path())))
         .finish())
@@ -364,7 +389,9 @@ async fn update_post(
         Ok(stored)
     })
     .await?;
-    state.metrics.event("note.updated", event_meta(&stored, "micropub"));
+    state
+        .metrics
+        .event("note.updated", event_meta(&stored, "micropub"));
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -381,7 +408,11 @@ async fn set_deleted(state: &AppState, url: &str, delete: bool) -> Result<HttpRe
         Ok(note)
     })
     .await?;
-    let event = if delete { "note.deleted" } else { "note.undeleted" };
+    let event = if delete {
+        "note.deleted"
+    } else {
+        "note.undeleted"
+    };
     state.metrics.event(event, event_meta(&note, "micropub"));
     Ok(HttpResponse::NoContent().finish())
 }
@@ -395,14 +426,10 @@ fn event_meta(note: &Note, via: &str) -> Map<String, Value> {
 }
 
 /// `GET /micropub?q=…`: `config`, `source` (one post or a list), `syndicate-to`, `category`.
-pub async fn query(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(req.query_string().as_bytes())
-            .into_owned()
-            .collect();
+pub async fn query(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect();
     let param = |name: &str| {
         pairs
             .iter()
@@ -450,15 +477,13 @@ pub async fn query(
                 };
                 let limit = number("limit", 20)?.clamp(1, 100);
                 let offset = number("offset", 0)?;
-                let page = db::run(&state, move |conn| Ok(notes::newest(conn, limit, offset)?)).await?;
+                let page =
+                    db::run(&state, move |conn| Ok(notes::newest(conn, limit, offset)?)).await?;
                 let items: Vec<Value> = page
                     .iter()
                     .map(|note| {
                         let mut properties = note.source_properties();
-                        properties.insert(
-                            "url".into(),
-                            json!([site.absolute(&note.path())]),
-                        );
+                        properties.insert("url".into(), json!([site.absolute(&note.path())]));
                         json!({ "type": ["h-entry"], "properties": properties })
                     })
                     .collect();
@@ -491,7 +516,9 @@ async fn source(state: &AppState, url: &str, wanted: &[&str]) -> Result<Value, A
     })
     .await?;
     if note.is_deleted() {
-        return Err(AppError::BadRequest(format!("The post at {url} is deleted.")));
+        return Err(AppError::BadRequest(format!(
+            "The post at {url} is deleted."
+        )));
     }
     let properties = note.source_properties();
     if wanted.is_empty() {
@@ -529,7 +556,9 @@ pub async fn upload(
     let mut body_tokens = fields.into_iter().filter(|(k, _)| k == "access_token");
     let body_token = body_tokens.next().map(|(_, v)| v);
     if body_tokens.next().is_some() {
-        return Err(AppError::BadRequest("`access_token` may be given only once.".into()));
+        return Err(AppError::BadRequest(
+            "`access_token` may be given only once.".into(),
+        ));
     }
     let token = one_token(header, body_token)?;
     let info = match early {
@@ -544,7 +573,10 @@ pub async fn upload(
         ));
     };
     let upload = image(file.bytes)?;
-    let location = state.config.site.absolute(&format!("media/{}", upload.name));
+    let location = state
+        .config
+        .site
+        .absolute(&format!("media/{}", upload.name));
     let (name, size) = (upload.name.clone(), upload.data.len());
     let now = db::unix_now();
     db::run(&state, move |conn| Ok(media::insert(conn, &upload, now)?)).await?;
@@ -577,7 +609,9 @@ fn is_media_name(name: &str) -> bool {
         return false;
     };
     stem.len() == 32
-        && stem.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
         && IMAGE_TYPES.iter().any(|(_, e)| *e == extension)
 }
 
@@ -631,7 +665,10 @@ mod tests {
     #[test]
     fn scopes_cover_their_actions_only() {
         assert!(require(&info(&["create"]), "create").is_ok());
-        assert!(require(&info(&["create"]), "media").is_ok(), "create may upload");
+        assert!(
+            require(&info(&["create"]), "media").is_ok(),
+            "create may upload"
+        );
         assert!(require(&info(&["post"]), "create").is_ok(), "legacy scope");
         assert!(require(&info(&["media"]), "create").is_err());
         assert!(require(&info(&["create"]), "update").is_err());

@@ -16,7 +16,11 @@ pub async fn app_owned_by(peer: &Peer) -> TestApp {
 /// Starts a login: `POST /auth/login` → the authorization URL.
 async fn start(app: &TestApp) -> url::Url {
     let res = app.post_form("/auth/login", &[]).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "login starts with a redirect");
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "login starts with a redirect"
+    );
     url::Url::parse(&location(&res)).unwrap()
 }
 
@@ -25,7 +29,10 @@ async fn approve(app: &TestApp, authorization: &url::Url) -> String {
     let res = app.client.get(authorization.as_str()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::FOUND, "the peer approves");
     let callback = location(&res);
-    assert!(callback.starts_with(&format!("{SITE}/auth/callback?")), "{callback}");
+    assert!(
+        callback.starts_with(&format!("{SITE}/auth/callback?")),
+        "{callback}"
+    );
     callback.replace(SITE, &app.address)
 }
 
@@ -50,7 +57,10 @@ async fn full_login(app: &TestApp) -> reqwest::Response {
 async fn failure_text(res: reqwest::Response, status: StatusCode) -> String {
     assert_eq!(res.status(), status);
     let body = res.text().await.unwrap();
-    assert!(body.contains("Login failed"), "a login failure page: {body}");
+    assert!(
+        body.contains("Login failed"),
+        "a login failure page: {body}"
+    );
     body
 }
 
@@ -59,10 +69,23 @@ async fn login_through_html_links_uses_pkce_and_opens_a_session() {
     let peer = Peer::start(Advertise::Html).await;
     let app = app_owned_by(&peer).await;
     let authorization = start(&app).await;
-    assert_eq!(authorization.path(), "/auth", "the relative link was resolved");
-    assert_eq!(param(&authorization, "response_type").as_deref(), Some("code"));
-    assert_eq!(param(&authorization, "code_challenge_method").as_deref(), Some("S256"));
-    assert_eq!(param(&authorization, "client_id").as_deref(), Some("http://127.0.0.1:8000/"));
+    assert_eq!(
+        authorization.path(),
+        "/auth",
+        "the relative link was resolved"
+    );
+    assert_eq!(
+        param(&authorization, "response_type").as_deref(),
+        Some("code")
+    );
+    assert_eq!(
+        param(&authorization, "code_challenge_method").as_deref(),
+        Some("S256")
+    );
+    assert_eq!(
+        param(&authorization, "client_id").as_deref(),
+        Some("http://127.0.0.1:8000/")
+    );
     assert_eq!(
         param(&authorization, "redirect_uri").as_deref(),
         Some("http://127.0.0.1:8000/auth/callback")
@@ -73,8 +96,17 @@ async fn login_through_html_links_uses_pkce_and_opens_a_session() {
     let res = app.client.get(&callback).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&res), "/admin/");
-    let cookie = res.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert!(logged_in(&app).await);
     // The verifier the app sent hashes to the challenge it sent (the peer also checked).
     use base64::Engine;
@@ -101,10 +133,17 @@ async fn metadata_wins_over_links_and_iss_is_checked() {
     let peer = Peer::start(Advertise::Metadata).await;
     let app = app_owned_by(&peer).await;
     let authorization = start(&app).await;
-    assert_eq!(authorization.path(), "/auth", "the metadata's endpoint, not the decoy link");
+    assert_eq!(
+        authorization.path(),
+        "/auth",
+        "the metadata's endpoint, not the decoy link"
+    );
     let callback = approve(&app, &authorization).await;
     assert!(callback.contains("iss="));
-    assert_eq!(app.client.get(&callback).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.client.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
     assert!(logged_in(&app).await);
 
     // A callback whose `iss` is not the metadata's issuer is refused.
@@ -122,7 +161,10 @@ async fn a_state_works_once() {
     let app = app_owned_by(&peer).await;
     let authorization = start(&app).await;
     let callback = approve(&app, &authorization).await;
-    assert_eq!(app.client.get(&callback).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.client.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
     // Replayed by someone else: refused, no session for them.
     let stranger = crate::helpers::client();
     let res = stranger.get(&callback).send().await.unwrap();
@@ -136,7 +178,10 @@ async fn a_state_works_once() {
 async fn unknown_or_missing_state_is_refused() {
     let peer = Peer::start(Advertise::Html).await;
     let app = app_owned_by(&peer).await;
-    for path in ["/auth/callback?code=x&state=never-issued", "/auth/callback?code=x"] {
+    for path in [
+        "/auth/callback?code=x&state=never-issued",
+        "/auth/callback?code=x",
+    ] {
         failure_text(app.get(path).await, StatusCode::BAD_REQUEST).await;
     }
     assert!(!logged_in(&app).await);
@@ -152,7 +197,11 @@ async fn a_verifier_that_does_not_match_the_challenge_fails_the_login() {
     let pairs: Vec<(String, String)> = authorization
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == "code_challenge" { "A".repeat(43) } else { v.into_owned() };
+            let v = if k == "code_challenge" {
+                "A".repeat(43)
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -186,7 +235,10 @@ async fn a_denied_login_says_so() {
         ))
         .await;
     let body = failure_text(res, StatusCode::FORBIDDEN).await;
-    assert!(body.contains("access_denied") && body.contains("User said no"), "{body}");
+    assert!(
+        body.contains("access_denied") && body.contains("User said no"),
+        "{body}"
+    );
     assert!(!logged_in(&app).await);
 }
 
@@ -221,9 +273,14 @@ async fn an_unreachable_profile_or_server_gives_a_page_not_a_crash() {
         .pool
         .get()
         .unwrap()
-        .execute("UPDATE auth_states SET authorization_endpoint = ?1", [&format!("{dead}auth")])
+        .execute(
+            "UPDATE auth_states SET authorization_endpoint = ?1",
+            [&format!("{dead}auth")],
+        )
         .unwrap();
-    let res = app.get(&format!("/auth/callback?code=c&state={state}")).await;
+    let res = app
+        .get(&format!("/auth/callback?code=c&state={state}"))
+        .await;
     failure_text(res, StatusCode::BAD_GATEWAY).await;
     assert!(!logged_in(&app).await);
 }
@@ -233,7 +290,10 @@ async fn redirects_are_followed_but_bounded() {
     let peer = Peer::start(Advertise::Html).await;
     let app = spawn_app_with(&[("ADMIN_ME", &format!("{}/moved", peer.base))]).await;
     let authorization = start(&app).await;
-    assert_eq!(authorization.as_str().split('?').next().unwrap(), format!("{}/auth", peer.base));
+    assert_eq!(
+        authorization.as_str().split('?').next().unwrap(),
+        format!("{}/auth", peer.base)
+    );
 
     let app = spawn_app_with(&[("ADMIN_ME", &format!("{}/loop", peer.base))]).await;
     let res = app.post_form("/auth/login", &[]).await;
@@ -254,11 +314,7 @@ async fn plain_http_is_refused_off_loopback() {
 async fn a_site_that_names_no_server_falls_back_to_indielogin() {
     let peer = Peer::start(Advertise::Nothing).await;
     let fallback = Peer::start(Advertise::Html).await;
-    let app = spawn_app_with(&[
-        ("ADMIN_ME", &peer.me()),
-        ("INDIELOGIN_URL", &fallback.me()),
-    ])
-    .await;
+    let app = spawn_app_with(&[("ADMIN_ME", &peer.me()), ("INDIELOGIN_URL", &fallback.me())]).await;
     let authorization = start(&app).await;
     assert_eq!(
         authorization.as_str().split('?').next().unwrap(),
@@ -267,12 +323,19 @@ async fn a_site_that_names_no_server_falls_back_to_indielogin() {
     // The fallback service vouches for the owner.
     fallback.with(|s| s.login_me = Some(peer.me()));
     let callback = approve(&app, &authorization).await;
-    assert_eq!(app.client.get(&callback).send().await.unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.client.get(&callback).send().await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
     assert!(logged_in(&app).await);
 
     // A site that does name a server never goes to the fallback.
     let named = Peer::start(Advertise::Html).await;
-    let app = spawn_app_with(&[("ADMIN_ME", &named.me()), ("INDIELOGIN_URL", &fallback.me())]).await;
+    let app = spawn_app_with(&[
+        ("ADMIN_ME", &named.me()),
+        ("INDIELOGIN_URL", &fallback.me()),
+    ])
+    .await;
     assert!(start(&app).await.as_str().starts_with(&named.base));
 }
 
@@ -282,7 +345,11 @@ async fn discovery_is_cached() {
     let app = app_owned_by(&peer).await;
     full_login(&app).await;
     full_login(&app).await;
-    assert_eq!(peer.hits("/"), 1, "the profile was fetched once for both logins");
+    assert_eq!(
+        peer.hits("/"),
+        1,
+        "the profile was fetched once for both logins"
+    );
 }
 
 #[tokio::test]
@@ -319,7 +386,10 @@ async fn pages_and_the_home_link_header_advertise_the_owners_endpoints() {
         ("token_endpoint", format!("{}/token", peer.base)),
         ("indieauth-metadata", format!("{}/metadata", peer.base)),
     ] {
-        assert!(head.contains(&format!("<{url}>; rel=\"{rel}\"")), "{rel} in {head}");
+        assert!(
+            head.contains(&format!("<{url}>; rel=\"{rel}\"")),
+            "{rel} in {head}"
+        );
         for path in ["/", "/search?q=x", "/auth/login"] {
             let page = app.get_html(path, StatusCode::OK).await;
             let links = select(&page, &format!("head link[rel=\"{rel}\"]"));

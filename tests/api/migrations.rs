@@ -13,7 +13,15 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
     let (slug, _) = app.create_note(&csrf, "Survives a restart", true).await;
     let applied =
         starpunk::db::migrate::applied_migrations(&app.state.pool.get().unwrap()).unwrap();
-    assert_eq!(applied, ["001_initial", "002_search", "003_site_version"]);
+    assert_eq!(
+        applied,
+        [
+            "001_initial",
+            "002_search",
+            "003_site_version",
+            "004_indieauth_media"
+        ]
+    );
 
     // Build a second application on the same (existing, migrated) database.
     let again = Application::build(config_for(&path, &[])).expect("an existing database opens");

@@ -89,12 +89,22 @@ impl Peer {
                 .route("/auth", web::post().to(exchange))
                 .route("/token", web::get().to(token))
                 .route("/introspect", web::post().to(introspect))
-                .route("/moved", web::get().to(|| async {
-                    HttpResponse::MovedPermanently().insert_header(("Location", "/")).finish()
-                }))
-                .route("/loop", web::get().to(|| async {
-                    HttpResponse::Found().insert_header(("Location", "/loop")).finish()
-                }))
+                .route(
+                    "/moved",
+                    web::get().to(|| async {
+                        HttpResponse::MovedPermanently()
+                            .insert_header(("Location", "/"))
+                            .finish()
+                    }),
+                )
+                .route(
+                    "/loop",
+                    web::get().to(|| async {
+                        HttpResponse::Found()
+                            .insert_header(("Location", "/loop"))
+                            .finish()
+                    }),
+                )
         })
         .workers(1)
         .listen(listener)
@@ -222,9 +232,10 @@ async fn authorize(
         .query_pairs_mut()
         .append_pair("code", &code)
         .append_pair("state", login_state);
-    let iss = state.callback_iss.clone().or_else(|| {
-        (state.advertise == Advertise::Metadata).then(|| format!("{}/", peer.base))
-    });
+    let iss = state
+        .callback_iss
+        .clone()
+        .or_else(|| (state.advertise == Advertise::Metadata).then(|| format!("{}/", peer.base)));
     if let Some(iss) = iss {
         target.query_pairs_mut().append_pair("iss", &iss);
     }
@@ -243,15 +254,17 @@ async fn exchange(
     let mut state = state.lock().unwrap();
     state.last_verifier = form.get("code_verifier").cloned();
     if let Some(body) = state.exchange_body.clone() {
-        return HttpResponse::Ok().content_type("application/json").body(body);
+        return HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body);
     }
     let Some((challenge, redirect)) = form.get("code").and_then(|c| state.codes.remove(c)) else {
         return HttpResponse::BadRequest()
             .json(json!({"error": "invalid_grant", "error_description": "unknown code"}));
     };
     let verifier = form.get("code_verifier").cloned().unwrap_or_default();
-    let computed =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(Sha256::digest(verifier.as_bytes()));
     if verifier.is_empty() || computed != challenge {
         return HttpResponse::BadRequest().json(
             json!({"error": "invalid_grant", "error_description": "code_verifier does not match"}),
@@ -262,7 +275,10 @@ async fn exchange(
     {
         return HttpResponse::BadRequest().json(json!({"error": "invalid_request"}));
     }
-    let me = state.login_me.clone().unwrap_or_else(|| format!("{}/", peer.base));
+    let me = state
+        .login_me
+        .clone()
+        .unwrap_or_else(|| format!("{}/", peer.base));
     HttpResponse::Ok().json(json!({ "me": me }))
 }
 
