@@ -163,17 +163,27 @@ pub fn after_id(conn: &Connection, after_id: i64, limit: u32) -> rusqlite::Resul
 }
 
 /// Replaces a note's body and visibility, re-rendering it; the slug is kept.
+///
+/// A note posted through Micropub keeps its `content` and `post-status` properties in step, so
+/// `q=source` never returns what the admin form replaced.
 pub fn update(
     conn: &Connection,
     id: i64,
     change: &NoteUpdate,
     now: i64,
 ) -> rusqlite::Result<Option<Note>> {
+    const WITH_CONTENT: &str = "CASE WHEN json_type(properties, '$.content') IS NULL \
+        THEN properties ELSE json_set(properties, '$.content', json_array(?2)) END";
     let changed = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "UPDATE notes SET content = ?2, content_type = ?3, content_html = ?4, \
-             content_hash = ?5, published = ?6, updated_at = ?7 WHERE id = ?1",
-        )?
+             content_hash = ?5, published = ?6, updated_at = ?7, \
+             properties = CASE WHEN json_type(properties, '$.\"post-status\"') IS NULL \
+                 THEN {WITH_CONTENT} \
+                 ELSE json_set({WITH_CONTENT}, '$.\"post-status\"', \
+                     json_array(CASE WHEN ?6 THEN 'published' ELSE 'draft' END)) END \
+             WHERE id = ?1"
+        ))?
         .execute(params![
             id,
             change.content.source(),

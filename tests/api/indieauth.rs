@@ -185,6 +185,19 @@ async fn unknown_or_missing_state_is_refused() {
         failure_text(app.get(path).await, StatusCode::BAD_REQUEST).await;
     }
     assert!(!logged_in(&app).await);
+    // A state older than ten minutes no longer works.
+    let authorization = start(&app).await;
+    let callback = approve(&app, &authorization).await;
+    app.state
+        .pool
+        .get()
+        .unwrap()
+        .execute("UPDATE auth_states SET created_at = created_at - 601", [])
+        .unwrap();
+    let res = app.client.get(&callback).send().await.unwrap();
+    let body = failure_text(res, StatusCode::BAD_REQUEST).await;
+    assert!(body.contains("expired"), "{body}");
+    assert!(!logged_in(&app).await);
 }
 
 #[tokio::test]

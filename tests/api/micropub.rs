@@ -1274,3 +1274,56 @@ async fn the_endpoint_never_redirects_and_lists_its_methods() {
     let res = mp.app.client.post(mp.endpoint()).send().await.unwrap();
     assert!(!res.status().is_redirection());
 }
+
+#[tokio::test]
+async fn admin_edits_stay_in_step_with_q_source_and_tokens_never_reach_metrics() {
+    let mp = setup_with(Advertise::Html, &[("DEV_MODE", "true")]).await;
+    let url = mp
+        .create(json!({"type": ["h-entry"], "properties": {
+            "content": ["From a client"], "post-status": ["published"], "category": ["c"]}}))
+        .await;
+    let csrf = mp.app.login().await;
+    let (_, id) = mp.app.newest_note().await;
+    let res = mp
+        .app
+        .post_form(
+            &format!("/admin/edit/{id}"),
+            &[
+                ("csrf_token", &csrf),
+                ("content", "Edited in the admin"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        mp.source(&url).await,
+        json!({"content": ["Edited in the admin"], "post-status": ["draft"], "category": ["c"]})
+    );
+    // A note written in the admin has a source too.
+    let (slug, _) = mp.app.create_note(&csrf, "Admin *note*", false).await;
+    assert_eq!(
+        mp.source(&format!("{SITE}/notes/{slug}")).await,
+        json!({"content": ["Admin *note*"], "post-status": ["draft"]})
+    );
+    // Tokens in the query string and the body are not recorded anywhere in the metrics.
+    mp.app
+        .get(&format!("/micropub?q=config&access_token={}", mp.token))
+        .await;
+    mp.app
+        .client
+        .post(mp.endpoint())
+        .form(&[("content", "body"), ("access_token", mp.token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let metrics = mp
+        .app
+        .get("/admin/metrics?format=json")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(metrics.contains("/micropub"), "the requests were recorded");
+    assert!(!metrics.contains(&mp.token), "but not their tokens");
+}
