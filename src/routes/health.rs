@@ -152,7 +152,7 @@ pub async fn details(state: &AppState) -> Details {
 
 /// `GET /health`: 200 `{"status":"ok","version":…}` when the database answers and the data
 /// directory is writable, 503 naming the failed checks otherwise. With `?detailed=true` the
-/// owner gets the details; anyone else gets the basic answer.
+/// owner (session or a valid token) gets the details; anyone else gets the basic answer.
 pub async fn health(
     state: web::Data<AppState>,
     owner: Option<Owner>,
@@ -163,7 +163,7 @@ pub async fn health(
         .query_string()
         .split('&')
         .any(|kv| kv == "detailed=true");
-    let detailed = owner.is_some() && asked;
+    let detailed = asked && (owner.is_some() || owner_token(&state, &req).await);
     let mut response = if detailed {
         let details = details(&state).await;
         if details.failed.is_empty() {
@@ -187,6 +187,15 @@ pub async fn health(
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// Whether the request carries a Bearer token of the owner's (verified like Micropub's; an
+/// unreachable token endpoint means no).
+async fn owner_token(state: &AppState, req: &HttpRequest) -> bool {
+    match crate::routes::micropub::header_token(req) {
+        Ok(Some(token)) => crate::routes::micropub::verify(state, &token).await.is_ok(),
+        _ => false,
+    }
 }
 
 /// `GET /admin/health`: the details as a page.

@@ -38,7 +38,7 @@ impl From<MicropubError> for AppError {
 }
 
 /// The token of `Authorization: Bearer …`, if the header is present.
-fn header_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
+pub(crate) fn header_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -70,7 +70,7 @@ fn one_token(header: Option<String>, body: Option<String>) -> Result<String, App
 }
 
 /// Verifies a token at the owner's token endpoint (or the cache) and checks it is the owner's.
-async fn verify(state: &AppState, token: &str) -> Result<TokenInfo, AppError> {
+pub(crate) async fn verify(state: &AppState, token: &str) -> Result<TokenInfo, AppError> {
     let verification = state.indieauth.verify(token).await.map_err(|e| match e {
         IndieAuthError::NoOwner => AppError::Forbidden(
             "This site has no owner (ADMIN_ME is not set), so no token can be accepted.".into(),

@@ -1327,3 +1327,33 @@ async fn admin_edits_stay_in_step_with_q_source_and_tokens_never_reach_metrics()
     assert!(metrics.contains("/micropub"), "the requests were recorded");
     assert!(!metrics.contains(&mp.token), "but not their tokens");
 }
+
+#[tokio::test]
+async fn an_owners_token_opens_detailed_health_and_others_do_not() {
+    let mp = setup().await;
+    let detailed = |token: String| {
+        let app = &mp.app;
+        async move {
+            let res = app
+                .client
+                .get(app.url("/health?detailed=true"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let body = detailed(mp.token.clone()).await;
+    assert!(body.get("uptime_seconds").is_some(), "{body}");
+    let body = detailed("forged".to_owned()).await;
+    assert_eq!(
+        body,
+        json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")})
+    );
+    let theirs = mp
+        .peer
+        .issue_token_for("https://someone-else.example/", "create");
+    assert!(detailed(theirs).await.get("uptime_seconds").is_none());
+}
