@@ -144,11 +144,17 @@ fn transfer_command(config: &Config, dir: &std::path::Path, export: bool) -> Exi
                 eprintln!("skipped {}: {reason}", path.display());
             }
             if export {
-                println!("exported {} notes to {}", summary.done, dir.display());
+                println!(
+                    "exported {} notes and {} media files to {}",
+                    summary.done,
+                    summary.media,
+                    dir.display()
+                );
             } else {
                 println!(
-                    "imported {} notes, {} already present, {} files skipped",
+                    "imported {} notes and {} media files, {} notes already present, {} files skipped",
                     summary.done,
+                    summary.media,
                     summary.present,
                     summary.skipped.len()
                 );

@@ -1,5 +1,6 @@
 //! `starpunk export DIR` and `starpunk import DIR`: notes as Markdown files with TOML front
-//! matter (`+++` … `+++`), one file per note, named after its slug.
+//! matter (`+++` … `+++`), one file per note, named after its slug; uploaded media as files in
+//! `DIR/media/` under their public names (the notes' `photo` URLs point at them).
 //!
 //! Import is idempotent by slug (a slug already present is left alone), checks every file fully
 //! before writing it, stores each note in its own transaction (so nothing is half-imported) and
@@ -13,7 +14,8 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::db::notes;
+use crate::db::{media, notes};
+use crate::domain::media::{detect_image, is_media_name};
 use crate::domain::{Note, NoteContent, Slug};
 use crate::views::rfc3339;
 
@@ -174,6 +176,8 @@ pub struct Summary {
     pub present: usize,
     /// Files skipped, with the reason.
     pub skipped: Vec<(PathBuf, String)>,
+    /// Media files written (export) or stored (import).
+    pub media: usize,
 }
 
 /// Writes every note (every state) into `dir` as `{slug}.md`.
@@ -203,7 +207,84 @@ pub fn export(
             progress(summary.done, total);
         }
     }
+    let names = media::names(conn).map_err(|e| e.to_string())?;
+    if !names.is_empty() {
+        let media_dir = dir.join("media");
+        std::fs::create_dir_all(&media_dir)
+            .map_err(|e| format!("cannot create {}: {e}", media_dir.display()))?;
+        for name in names {
+            let Some(file) = media::by_name(conn, &name).map_err(|e| e.to_string())? else {
+                continue;
+            };
+            let path = media_dir.join(&file.name);
+            std::fs::write(&path, &file.data)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            summary.media += 1;
+        }
+    }
     Ok(summary)
+}
+
+/// Reads `dir/media/*` into the media table: names must be ours and contents images of the
+/// type their extension says; a name already present is left alone.
+fn import_media(conn: &Connection, dir: &Path, summary: &mut Summary) -> Result<(), String> {
+    let media_dir = dir.join("media");
+    if !media_dir.is_dir() {
+        return Ok(());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&media_dir)
+        .map_err(|e| format!("cannot read {}: {e}", media_dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    for path in files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        if !is_media_name(&name) {
+            summary.skipped.push((
+                path,
+                "not a starpunk media name (32 hex digits and an image extension)".into(),
+            ));
+            continue;
+        }
+        let data = match std::fs::read(&path) {
+            Ok(data) => data,
+            Err(e) => {
+                summary.skipped.push((path, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let Some((content_type, extension)) =
+            detect_image(&data).filter(|(_, extension)| name.ends_with(&format!(".{extension}")))
+        else {
+            summary.skipped.push((
+                path,
+                "the content is not an image of the type its name says".into(),
+            ));
+            continue;
+        };
+        debug_assert!(name.ends_with(extension));
+        if media::by_name(conn, &name)
+            .map_err(|e| e.to_string())?
+            .is_some()
+        {
+            continue;
+        }
+        let file = media::Media {
+            name,
+            content_type: content_type.to_owned(),
+            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&data)),
+            data,
+        };
+        media::insert(conn, &file, now).map_err(|e| e.to_string())?;
+        summary.media += 1;
+    }
+    Ok(())
 }
 
 /// Reads every `*.md` file of `dir` (sorted by name) into the database.
@@ -240,6 +321,7 @@ pub fn import(
                 .push((path.clone(), format!("database: {e}"))),
         }
     }
+    import_media(conn, dir, &mut summary)?;
     Ok(summary)
 }
 

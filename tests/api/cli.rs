@@ -319,6 +319,18 @@ async fn export_then_import_into_a_fresh_site_reproduces_every_note() {
         .unwrap()
     };
     let original = rows(&app.state.pool);
+    let png: &[u8] = include_bytes!("../fixtures/pixel.png");
+    let media_name = "0123456789abcdef0123456789abcdef.png";
+    app.state
+        .pool
+        .get()
+        .unwrap()
+        .execute(
+            "INSERT INTO media (name, content_type, size, sha256, data, created_at) \
+             VALUES (?1, 'image/png', ?2, 'x', ?3, 0)",
+            rusqlite::params![media_name, png.len() as i64, png],
+        )
+        .unwrap();
 
     let export_dir = tempfile::tempdir().unwrap();
     let out = starpunk(
@@ -331,9 +343,14 @@ async fn export_then_import_into_a_fresh_site_reproduces_every_note() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("exported 3 notes"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("exported 3 notes and 1 media files"));
     let files = std::fs::read_dir(export_dir.path()).unwrap().count();
-    assert_eq!(files, 3);
+    assert_eq!(files, 4, "three notes and the media directory");
+    let media_dir = export_dir.path().join("media");
+    assert_eq!(std::fs::read(media_dir.join(media_name)).unwrap(), png);
+    // A stray file and a file whose content is not what its name says are skipped.
+    std::fs::write(media_dir.join("evil.sh"), "rm -rf /").unwrap();
+    std::fs::write(media_dir.join("0123456789abcdef0123456789abcdee.jpg"), png).unwrap();
     let sample =
         std::fs::read_to_string(export_dir.path().join(format!("{}.md", original[0].0))).unwrap();
     assert!(sample.starts_with("+++\nslug = "), "{sample}");
@@ -350,14 +367,18 @@ async fn export_then_import_into_a_fresh_site_reproduces_every_note() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("imported 3 notes, 0 already present, 0 files skipped")
+        String::from_utf8_lossy(&out.stdout).contains(
+            "imported 3 notes and 1 media files, 0 notes already present, 2 files skipped"
+        )
     );
     let again = starpunk(
         fresh.path(),
         &["import", export_dir.path().to_str().unwrap()],
     );
-    assert!(String::from_utf8_lossy(&again.stdout).contains("imported 0 notes, 3 already present"));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .contains("imported 0 notes and 0 media files, 3 notes already present")
+    );
 
     let imported = spawn_app_in_existing(fresh).await;
     let copied = rows(&imported.state.pool);
@@ -371,6 +392,9 @@ async fn export_then_import_into_a_fresh_site_reproduces_every_note() {
             (&b.0, &b.1, &b.2, &b.3, b.4, b.5, b.6, b.7, b.8, &b.10)
         );
     }
+    let served = imported.get(&format!("/media/{media_name}")).await;
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.bytes().await.unwrap().as_ref(), png);
     // The imported site serves the notes: searchable, and the deleted one answers 410.
     let search: serde_json::Value = imported
         .get("/api/search?q=published")
@@ -426,8 +450,9 @@ fn malformed_import_files_are_reported_with_their_path_and_skipped() {
         );
     }
     assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("imported 1 notes, 0 already present, 7 files skipped")
+        String::from_utf8_lossy(&out.stdout).contains(
+            "imported 1 notes and 0 media files, 0 notes already present, 7 files skipped"
+        )
     );
     let conn = rusqlite::Connection::open(dir.path().join("starpunk.db")).unwrap();
     let slugs: Vec<String> = conn
@@ -599,8 +624,9 @@ fn a_name_holding_a_fence_line_survives_export_and_import() {
     let again = tempfile::tempdir().unwrap();
     let out = starpunk(again.path(), &["import", exported.path().to_str().unwrap()]);
     assert!(
-        String::from_utf8_lossy(&out.stdout)
-            .contains("imported 1 notes, 0 already present, 0 files skipped"),
+        String::from_utf8_lossy(&out.stdout).contains(
+            "imported 1 notes and 0 media files, 0 notes already present, 0 files skipped"
+        ),
         "{out:?}"
     );
     let name: String = rusqlite::Connection::open(again.path().join("starpunk.db"))
