@@ -111,6 +111,7 @@ pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, App
     .await?;
     let (client_id, redirect_uri) = client(&state);
     let mut target = endpoint;
+    let binding = login_cookie(&state, &login_state);
     target
         .query_pairs_mut()
         .append_pair("response_type", "code")
@@ -120,8 +121,27 @@ pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, App
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256")
         .append_pair("me", me.as_str());
-    Ok(see_other(target.as_str()))
+    let mut response = see_other(target.as_str());
+    response.add_cookie(&binding).map_err(AppError::internal)?;
+    Ok(response)
 }
+
+/// The cookie that ties a started login to the browser that started it: the callback must come
+/// back to the same browser (login CSRF). Lax, so the authorization server's redirect carries it.
+fn login_cookie(state: &AppState, value: &str) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(LOGIN_COOKIE, value.to_owned())
+        .path("/auth/")
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .secure(state.config.site.is_https())
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            auth_states::LIFETIME_SECS,
+        ))
+        .finish()
+}
+
+/// Name of the cookie holding the `state` of the login this browser started.
+const LOGIN_COOKIE: &str = "starpunk_login";
 
 /// What the authorization server sends back to `/auth/callback`.
 #[derive(Debug, Deserialize)]
@@ -137,9 +157,23 @@ pub struct CallbackQuery {
 /// verifier, requires `me` to be `ADMIN_ME`, then opens the session.
 pub async fn callback(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let query = query.into_inner();
+    let mut response = callback_outcome(&state, &req, query.into_inner()).await?;
+    // Whatever happened, this browser's pending login is over.
+    let mut gone = login_cookie(&state, "");
+    gone.make_removal();
+    response.add_cookie(&gone).map_err(AppError::internal)?;
+    Ok(response)
+}
+
+async fn callback_outcome(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    query: CallbackQuery,
+) -> Result<HttpResponse, AppError> {
+    let state = state.clone();
     let Some(admin_me) = state.config.admin_me.clone() else {
         return Ok(failure(
             &state,
@@ -167,6 +201,17 @@ pub async fn callback(
             "This login link is unknown, has expired (logins must finish within ten minutes) or was already used.",
         ));
     };
+    // The state was taken above, so it can never be tried again, from any browser.
+    let started_here = req
+        .cookie(LOGIN_COOKIE)
+        .is_some_and(|c| hash_token(c.value()) == hash_token(&login_state));
+    if !started_here {
+        return Ok(failure(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "This login was started in another browser (or its cookie was blocked); start it again here.",
+        ));
+    }
     if let Some(error) = query.error {
         let detail = query
             .error_description

@@ -23,7 +23,9 @@ use crate::startup::{AppState, FORM_LIMIT};
 /// Queries `GET /micropub` answers.
 const QUERIES: [&str; 4] = ["config", "source", "syndicate-to", "category"];
 /// Most files in one request.
-const MAX_FILES: usize = 20;
+const MAX_FILES: usize = 10;
+/// All the files of one request together may be this many times `MAX_UPLOAD_BYTES`.
+const MAX_FILES_TOTAL_FACTOR: usize = 4;
 
 impl From<MicropubError> for AppError {
     fn from(e: MicropubError) -> Self {
@@ -195,7 +197,9 @@ async fn read_multipart(
     let malformed = || AppError::BadRequest("The multipart body could not be read.".into());
     let file_limit = state.config.max_upload_bytes;
     let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
-    let (mut fields, mut files, mut text_bytes) = (Vec::new(), Vec::new(), 0usize);
+    let total_limit = file_limit.saturating_mul(MAX_FILES_TOTAL_FACTOR);
+    let (mut fields, mut files) = (Vec::new(), Vec::new());
+    let (mut text_bytes, mut file_bytes) = (0usize, 0usize);
     while let Some(part) = multipart.next().await {
         let mut part = part.map_err(|_| malformed())?;
         let name = part.name().unwrap_or_default().to_owned();
@@ -203,7 +207,7 @@ async fn read_multipart(
             .content_disposition()
             .is_some_and(|cd| cd.get_filename().is_some());
         let limit = if is_file {
-            file_limit
+            file_limit.min(total_limit.saturating_sub(file_bytes))
         } else {
             FORM_LIMIT.saturating_sub(text_bytes)
         };
@@ -211,9 +215,12 @@ async fn read_multipart(
         while let Some(chunk) = part.next().await {
             let chunk = chunk.map_err(|_| malformed())?;
             if bytes.len() + chunk.len() > limit {
-                return Err(AppError::PayloadTooLarge {
-                    limit: if is_file { file_limit } else { FORM_LIMIT },
-                });
+                let limit = match (is_file, limit < file_limit) {
+                    (true, true) => total_limit,
+                    (true, false) => file_limit,
+                    (false, _) => FORM_LIMIT,
+                };
+                return Err(AppError::PayloadTooLarge { limit });
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -223,6 +230,7 @@ async fn read_multipart(
                     "At most {MAX_FILES} files may be sent at once."
                 )));
             }
+            file_bytes += bytes.len();
             files.push(FilePart { field: name, bytes });
         } else {
             text_bytes += bytes.len();

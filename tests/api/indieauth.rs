@@ -411,3 +411,28 @@ async fn pages_and_the_home_link_header_advertise_the_owners_endpoints() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_callback_must_return_to_the_browser_that_started_the_login() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    let authorization = start(&app).await;
+    let callback = approve(&app, &authorization).await;
+    // An attacker's browser finishing the victim's login (login CSRF) is refused …
+    let stranger = crate::helpers::client();
+    let res = stranger.get(&callback).send().await.unwrap();
+    let body = failure_text(res, StatusCode::BAD_REQUEST).await;
+    assert!(body.contains("another browser"), "{body}");
+    // … and the state is spent, so the real browser must start again.
+    let res = app.client.get(&callback).send().await.unwrap();
+    failure_text(res, StatusCode::BAD_REQUEST).await;
+    assert!(!logged_in(&app).await);
+    let res = full_login(&app).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let cleared = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("starpunk_login=;"));
+    assert!(cleared, "the login cookie is removed after the callback");
+}
