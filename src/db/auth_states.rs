@@ -5,6 +5,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// How long a started login may take.
 pub const LIFETIME_SECS: i64 = 10 * 60;
 
+/// Most logins in progress at once: starting one needs no credentials, so this bounds what
+/// strangers can make the table hold.
+pub const MAX_PENDING: i64 = 1000;
+
 /// A login in progress.
 #[derive(Debug, Clone)]
 pub struct PendingLogin {
@@ -16,15 +20,22 @@ pub struct PendingLogin {
     pub issuer: Option<String>,
 }
 
-/// Records a started login under the hash of its `state`, dropping expired ones.
+/// Records a started login under the hash of its `state`, dropping expired ones; `false` (and
+/// nothing stored) when [`MAX_PENDING`] logins are already in progress.
 pub fn create(
     conn: &Connection,
     state_hash: &str,
     login: &PendingLogin,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<bool> {
     conn.prepare_cached("DELETE FROM auth_states WHERE created_at <= ?1")?
         .execute([now - LIFETIME_SECS])?;
+    let pending: i64 = conn
+        .prepare_cached("SELECT count(*) FROM auth_states")?
+        .query_row([], |r| r.get(0))?;
+    if pending >= MAX_PENDING {
+        return Ok(false);
+    }
     conn.prepare_cached(
         "INSERT INTO auth_states (state_hash, code_verifier, authorization_endpoint, issuer, \
          created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -36,7 +47,7 @@ pub fn create(
         login.issuer,
         now
     ])?;
-    Ok(())
+    Ok(true)
 }
 
 /// Takes the login started with this `state`: it is deleted whether or not it is still fresh,

@@ -46,6 +46,13 @@ pub fn by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<Media>>
         .optional()
 }
 
+/// The newest upload's name.
+pub fn last_name(conn: &Connection) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT name FROM media ORDER BY id DESC LIMIT 1")?
+        .query_row([], |r| r.get(0))
+        .optional()
+}
+
 /// Every upload's name, oldest first (for exports).
 pub fn names(conn: &Connection) -> rusqlite::Result<Vec<String>> {
     conn.prepare_cached("SELECT name FROM media ORDER BY id")?

@@ -135,14 +135,14 @@ fn check(text: &str) -> Result<(), ContentError> {
 impl NoteContent {
     /// Markdown source; refuses empty or oversized text. Windows line endings are normalised.
     pub fn markdown(text: impl Into<String>) -> Result<Self, ContentError> {
-        let text = text.into().replace("\r\n", "\n");
+        let text = strip_controls(&text.into().replace("\r\n", "\n"));
         check(&text)?;
         Ok(NoteContent::Markdown(text))
     }
 
     /// HTML source; refuses empty or oversized text.
     pub fn html(text: impl Into<String>) -> Result<Self, ContentError> {
-        let text = text.into();
+        let text = strip_controls(&text.into());
         check(&text)?;
         Ok(NoteContent::Html(text))
     }
@@ -192,6 +192,20 @@ impl NoteContent {
     pub fn plain_text(&self, max_chars: usize) -> String {
         plain_text(&self.render(), max_chars)
     }
+}
+
+/// The text without C0 control characters other than tab and line breaks (they have no place in
+/// a page and some break XML).
+pub fn strip_controls(text: &str) -> String {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return text.to_owned();
+    }
+    text.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect()
 }
 
 /// The text of already-sanitised HTML, whitespace collapsed and cut at a word near

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 
-use super::content::ContentError;
+use super::content::{ContentError, strip_controls};
 use super::{NewNote, NoteContent};
 
 /// A malformed Micropub request; the text is the `error_description`.
@@ -283,11 +283,76 @@ fn check_kind(kind: &str) -> Result<(), MicropubError> {
 }
 
 fn check_name(name: &str) -> Result<(), MicropubError> {
-    if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
-        Err(bad("property names must be 1 to 100 printable characters"))
-    } else {
-        Ok(())
+    let valid = !name.is_empty()
+        && name.len() <= 100
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        return Err(bad(format!(
+            "property names are 1 to 100 ASCII letters, digits, `-` or `_`: {:?} is not",
+            name.chars().take(100).collect::<String>()
+        )));
     }
+    if SERVER_OWNED.contains(&name) {
+        return Err(bad(format!(
+            "`{name}` is set by the server and cannot be changed"
+        )));
+    }
+    Ok(())
+}
+
+/// Properties the server owns: a post's `url` is its permalink, its `type` is `h-entry`.
+const SERVER_OWNED: [&str; 2] = ["url", "type"];
+
+/// Properties whose values are links: they must be http(s) URLs.
+const URL_PROPERTIES: [&str; 8] = [
+    "photo",
+    "video",
+    "audio",
+    "syndication",
+    "in-reply-to",
+    "like-of",
+    "repost-of",
+    "bookmark-of",
+];
+
+/// Checks every property's values: lists of strings or objects (nested microformats, `{value,
+/// alt}`, `{html}`), links that are http(s) URLs.
+fn check_values(properties: &Map<String, Value>) -> Result<(), MicropubError> {
+    for (name, values) in properties {
+        check_name(name)?;
+        let Value::Array(values) = values else {
+            return Err(bad(format!("property `{name}` must be a list of values")));
+        };
+        for value in values {
+            let link = match value {
+                Value::String(s) => Some(s.as_str()),
+                // A nested microformats object (an h-cite, an h-card) is kept as given.
+                Value::Object(o) if o.contains_key("type") => None,
+                Value::Object(o) => match o.get("value") {
+                    Some(Value::String(s)) => Some(s.as_str()),
+                    Some(_) => {
+                        return Err(bad(format!("`{name}`: an object's `value` must be text")));
+                    }
+                    None => None,
+                },
+                _ => {
+                    return Err(bad(format!(
+                        "`{name}` values must be text or objects, not {value}"
+                    )));
+                }
+            };
+            if let (true, Some(link)) = (URL_PROPERTIES.contains(&name.as_str()), link) {
+                let ok = url::Url::parse(link)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+                if !ok {
+                    return Err(bad(format!("`{name}` must be an http(s) URL: {link}")));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn need_url(url: Option<String>) -> Result<String, MicropubError> {
@@ -352,6 +417,7 @@ pub struct Derived {
 
 /// Derives a note's columns from its properties, refusing values that cannot be stored.
 pub fn derive(properties: &Map<String, Value>) -> Result<Derived, MicropubError> {
+    check_values(properties)?;
     let first = |name: &str| properties.get(name).and_then(|v| v.as_array()?.first());
     let content = match first("content") {
         None => NoteContent::empty(),
@@ -370,7 +436,7 @@ pub fn derive(properties: &Map<String, Value>) -> Result<Derived, MicropubError>
     };
     let name = match first("name") {
         None => None,
-        Some(Value::String(n)) => Some(n.trim().to_owned()).filter(|n| !n.is_empty()),
+        Some(Value::String(n)) => Some(strip_controls(n.trim())).filter(|n| !n.is_empty()),
         Some(_) => return Err(bad("`name` must be text")),
     };
     if name.as_ref().is_some_and(|n| n.len() > 1000) {
@@ -381,11 +447,33 @@ pub fn derive(properties: &Map<String, Value>) -> Result<Derived, MicropubError>
         Some(Value::String(date)) => Some(parse_date(date)?),
         Some(_) => return Err(bad("`published` must be a date string")),
     };
-    let published = match first("post-status").map(Value::as_str) {
-        None | Some(Some("published")) => true,
-        Some(Some("draft")) => false,
+    let single = |name: &str| -> Result<Option<&str>, MicropubError> {
+        match properties
+            .get(name)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            None | Some([]) => Ok(None),
+            Some([Value::String(s)]) => Ok(Some(s.as_str())),
+            Some(_) => Err(bad(format!("`{name}` takes one text value"))),
+        }
+    };
+    let status_published = match single("post-status")? {
+        None | Some("published") => true,
+        Some("draft") => false,
         Some(_) => return Err(bad("`post-status` must be `published` or `draft`")),
     };
+    // A private post is kept from the public like a draft; unlisted ones cannot be offered.
+    let visible = match single("visibility")? {
+        None | Some("public") => true,
+        Some("private") => false,
+        Some(other) => {
+            return Err(bad(format!(
+                "`visibility` {other} is not supported here (use public or private)"
+            )));
+        }
+    };
+    let published = status_published && visible;
     let has_something = properties.values().any(|v| {
         v.as_array().is_some_and(|a| {
             a.iter()
@@ -415,6 +503,11 @@ fn parse_date(s: &str) -> Result<OffsetDateTime, MicropubError> {
                 "`published` is not an ISO 8601 date with a time zone: {s}"
             ))
         })?;
+    if date.offset().whole_hours().abs() > 23 {
+        return Err(bad(format!(
+            "`published` has an impossible UTC offset: {s}"
+        )));
+    }
     if !(1900..=9999).contains(&date.year()) {
         return Err(bad("`published` must be between the years 1900 and 9999"));
     }

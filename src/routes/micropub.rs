@@ -35,9 +35,15 @@ impl From<MicropubError> for AppError {
 
 /// The token of `Authorization: Bearer …`, if the header is present.
 pub(crate) fn header_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
-    let Some(value) = req.headers().get(header::AUTHORIZATION) else {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let Some(value) = values.next() else {
         return Ok(None);
     };
+    if values.next().is_some() {
+        return Err(AppError::BadRequest(
+            "Send one Authorization header, not several.".into(),
+        ));
+    }
     let value = value.to_str().unwrap_or("");
     match value.split_once(' ') {
         Some((scheme, token))
@@ -196,8 +202,54 @@ async fn read_multipart(
 ) -> Result<(Vec<(String, String)>, Vec<FilePart>), AppError> {
     let malformed = || AppError::BadRequest("The multipart body could not be read.".into());
     let file_limit = state.config.max_upload_bytes;
-    let mut multipart = actix_multipart::Multipart::new(req.headers(), payload);
     let total_limit = file_limit.saturating_mul(MAX_FILES_TOTAL_FACTOR);
+    // The whole body is read first (within the limits) and must end with the closing
+    // delimiter: actix-multipart waits forever on a body cut short before it, so the parser only
+    // ever sees complete bodies, and a timeout guards it anyway.
+    let boundary = req
+        .mime_type()
+        .ok()
+        .flatten()
+        .and_then(|m| m.get_param("boundary").map(|b| b.as_str().to_owned()))
+        .filter(|b| !b.is_empty() && b.len() <= 200)
+        .ok_or_else(|| {
+            AppError::BadRequest("The multipart Content-Type has no boundary.".into())
+        })?;
+    let body_limit = FORM_LIMIT
+        .saturating_add(total_limit)
+        .saturating_add(MULTIPART_OVERHEAD);
+    let body = read_limited(payload, body_limit).await?;
+    let closing = format!("--{boundary}--");
+    if !body.trim_ascii_end().ends_with(closing.as_bytes()) {
+        return Err(AppError::BadRequest(
+            "The multipart body is incomplete: it does not end with its closing boundary.".into(),
+        ));
+    }
+    let stream = futures_util::stream::once(std::future::ready(Ok::<
+        _,
+        actix_web::error::PayloadError,
+    >(web::Bytes::from(body))));
+    let parse = parse_multipart(req, stream, file_limit, total_limit);
+    actix_web::rt::time::timeout(MULTIPART_PARSE_TIMEOUT, parse)
+        .await
+        .map_err(|_| malformed())?
+}
+
+/// Room for multipart headers and delimiters beyond the fields' and files' own bytes.
+const MULTIPART_OVERHEAD: usize = 256 * 1024;
+/// Parsing a body already in memory never needs to wait; this only guards against parser stalls.
+const MULTIPART_PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Splits a complete multipart body into text fields and files, within the per-part limits.
+async fn parse_multipart(
+    req: &HttpRequest,
+    stream: impl futures_util::Stream<Item = Result<web::Bytes, actix_web::error::PayloadError>>
+    + 'static,
+    file_limit: usize,
+    total_limit: usize,
+) -> Result<(Vec<(String, String)>, Vec<FilePart>), AppError> {
+    let malformed = || AppError::BadRequest("The multipart body could not be read.".into());
+    let mut multipart = actix_multipart::Multipart::new(req.headers(), stream);
     let (mut fields, mut files) = (Vec::new(), Vec::new());
     let (mut text_bytes, mut file_bytes) = (0usize, 0usize);
     while let Some(part) = multipart.next().await {
@@ -349,6 +401,9 @@ fn slug_of(state: &AppState, url: &str) -> Result<Slug, AppError> {
         .strip_prefix(state.config.site.url.as_str())
         .ok_or_else(not_ours)?;
     let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .map_err(|_| not_ours())?;
     let slug = path
         .strip_prefix("notes/")
         .map(|s| s.trim_end_matches('/'))
@@ -467,14 +522,19 @@ pub async fn query(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
                 source(&state, url, &wanted).await?
             }
             None => {
+                // Whole numbers of any size: past the end is simply an empty list.
                 let number = |name: &str, default: u32| -> Result<u32, AppError> {
-                    param(name).map_or(Ok(default), |v| {
-                        v.parse().map_err(|_| {
-                            AppError::BadRequest(format!("`{name}` must be a whole number."))
-                        })
-                    })
+                    match param(name) {
+                        None => Ok(default),
+                        Some(v) if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) => {
+                            Ok(v.parse().unwrap_or(u32::MAX))
+                        }
+                        Some(_) => Err(AppError::BadRequest(format!(
+                            "`{name}` must be a whole number (0 or more)."
+                        ))),
+                    }
                 };
-                let limit = number("limit", 20)?.clamp(1, 100);
+                let limit = number("limit", 20)?.min(100);
                 let offset = number("offset", 0)?;
                 let page =
                     db::run(&state, move |conn| Ok(notes::newest(conn, limit, offset)?)).await?;
@@ -599,7 +659,35 @@ pub async fn media_query(
     let token = one_token(header_token(&req)?, query_token)?;
     let info = verify(&state, &token).await?;
     require(&info, "media")?;
-    Ok(HttpResponse::Ok().json(json!({ "q": ["config"] })))
+    let q = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned());
+    let body = match q.as_deref() {
+        Some("config") => json!({ "q": ["config", "last"] }),
+        // The newest upload (Micropub extension), so a client can find what it just sent.
+        Some("last") => {
+            let last = db::run(&state, move |conn| Ok(media::last_name(conn)?)).await?;
+            match last {
+                Some(name) => {
+                    json!({ "url": state.config.site.absolute(&format!("media/{name}")) })
+                }
+                None => json!({}),
+            }
+        }
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "Unknown query `q={other}`; the media endpoint answers config and last."
+            )));
+        }
+        None => {
+            return Err(AppError::BadRequest(
+                "A GET to the media endpoint needs a query such as `q=config`.".into(),
+            ));
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body))
 }
 
 /// `GET /media/{name}`: an upload, sized, typed and cached for a year (names never change).

@@ -436,3 +436,34 @@ async fn a_callback_must_return_to_the_browser_that_started_the_login() {
         .any(|c| c.to_str().unwrap().starts_with("starpunk_login=;"));
     assert!(cleared, "the login cookie is removed after the callback");
 }
+
+#[tokio::test]
+async fn pending_logins_are_bounded() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    {
+        let conn = app.state.pool.get().unwrap();
+        let now = starpunk::db::unix_now();
+        for i in 0..1000 {
+            conn.execute(
+                "INSERT INTO auth_states (state_hash, code_verifier, authorization_endpoint, \
+                 created_at) VALUES (?1, 'v', 'http://x/', ?2)",
+                rusqlite::params![format!("h{i}"), now],
+            )
+            .unwrap();
+        }
+    }
+    let res = app.post_form("/auth/login", &[]).await;
+    failure_text(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    // Expired ones make room again.
+    app.state
+        .pool
+        .get()
+        .unwrap()
+        .execute("UPDATE auth_states SET created_at = created_at - 601", [])
+        .unwrap();
+    assert_eq!(
+        app.post_form("/auth/login", &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+}

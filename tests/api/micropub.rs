@@ -1188,6 +1188,8 @@ async fn malformed_bodies_are_400_and_store_nothing() {
             .bearer_auth(&mp.token)
             .header("Content-Type", content_type)
             .body(body)
+            // A body the parser waits on forever would hang here: fail instead.
+            .timeout(std::time::Duration::from_secs(10))
             .send()
     };
     for (content_type, body) in [
@@ -1220,6 +1222,11 @@ async fn malformed_bodies_are_400_and_store_nothing() {
             b"--xyz\r\nnonsense".to_vec(),
         ),
         ("multipart/form-data", b"no boundary".to_vec()),
+        // Cut short before the closing delimiter (the parser used to wait for it forever).
+        (
+            "multipart/form-data; boundary=x",
+            b"--x\r\nContent-Disposition: form-data; name=\"h\"\r\n\r\nentry\r\n".to_vec(),
+        ),
     ] {
         let res = send(content_type, body.clone()).await.unwrap();
         assert_eq!(
@@ -1356,4 +1363,121 @@ async fn an_owners_token_opens_detailed_health_and_others_do_not() {
         .peer
         .issue_token_for("https://someone-else.example/", "create");
     assert!(detailed(theirs).await.get("uptime_seconds").is_none());
+}
+
+#[tokio::test]
+async fn property_values_are_checked_on_create_and_update() {
+    let mp = setup().await;
+    let url = mp.create_form(&[("content", "Checked")]).await;
+    for properties in [
+        json!({"content": ["x"], "url": ["http://evil.example/x"]}),
+        json!({"content": ["x"], "type": ["h-event"]}),
+        json!({"content": ["x"], "<x>": ["v"]}),
+        json!({"content": ["x"], "category": [1, null, {"a": 1}, "ok"]}),
+        json!({"content": ["x"], "photo": [5]}),
+        json!({"content": ["x"], "photo": ["javascript:alert(1)"]}),
+        json!({"content": ["x"], "post-status": ["draft", "published"]}),
+        json!({"content": ["x"], "visibility": ["unlisted"]}),
+        json!({"content": ["x"], "published": ["2024-01-01T10:00:00+25:00"]}),
+    ] {
+        let res = mp
+            .json(json!({"type": ["h-entry"], "properties": properties.clone()}))
+            .await;
+        let (error, _) = error_of(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(error, "invalid_request", "create {properties}");
+        let replace = properties.as_object().unwrap().clone();
+        let res = update(&mp, &url, json!({"replace": replace})).await;
+        error_of(res, StatusCode::BAD_REQUEST).await;
+    }
+    for ops in [
+        json!({"add": {"photo": ["javascript:alert(1)"]}}),
+        json!({"replace": {"url": ["http://evil.example/"]}}),
+        json!({"delete": ["type"]}),
+    ] {
+        error_of(update(&mp, &url, ops).await, StatusCode::BAD_REQUEST).await;
+    }
+    assert_eq!(mp.app.note_count(), 1);
+    assert_eq!(mp.source(&url).await, json!({"content": ["Checked"]}));
+    // A nested h-cite reply and a percent-encoded URL are fine.
+    let cite = json!({"type": ["h-cite"], "properties": {"url": ["https://a.example/1"]}});
+    let encoded = url.replace("checked", "ch%65cked");
+    update_ok(
+        &mp,
+        &encoded,
+        json!({"add": {"in-reply-to": [cite.clone()]}}),
+    )
+    .await;
+    assert_eq!(mp.source(&url).await["in-reply-to"], json!([cite]));
+}
+
+#[tokio::test]
+async fn private_posts_stay_private_and_control_characters_are_dropped() {
+    let mp = setup().await;
+    let private = mp
+        .create(json!({"type": ["h-entry"], "properties": {
+            "content": ["Only me"], "visibility": ["private"]}}))
+        .await;
+    assert_eq!(
+        mp.app.get(&local(&private)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let url = mp
+        .create(json!({"type": ["h-entry"], "properties": {
+            "name": ["t\u{0}itle"], "content": ["a\u{0}b\u{7}c\u{1b}[31m\ttab"]}}))
+        .await;
+    let page = mp.app.get(&local(&url)).await.text().await.unwrap();
+    assert!(
+        !page.contains(['\u{0}', '\u{7}', '\u{1b}']),
+        "no control characters"
+    );
+    assert!(
+        page.contains("abc[31m") && page.contains("<title>title"),
+        "the text stays"
+    );
+}
+
+#[tokio::test]
+async fn list_bounds_media_queries_and_repeated_authorization() {
+    let mp = setup().await;
+    mp.create_form(&[("content", "One")]).await;
+    assert_eq!(
+        mp.query_json("q=source&limit=0").await,
+        json!({"items": []})
+    );
+    let far = "q=source&offset=99999999999999999999999";
+    assert_eq!(mp.query_json(far).await, json!({"items": []}));
+    for q in ["q=source&limit=-1", "q=source&offset=1.5"] {
+        error_of(mp.query(q).await, StatusCode::BAD_REQUEST).await;
+    }
+
+    let media_query = |q: &'static str| {
+        mp.app
+            .client
+            .get(mp.app.url(&format!("/micropub/media?{q}")))
+            .bearer_auth(&mp.token)
+            .send()
+    };
+    let config: Value = media_query("q=config").await.unwrap().json().await.unwrap();
+    assert_eq!(config, json!({"q": ["config", "last"]}));
+    let empty: Value = media_query("q=last").await.unwrap().json().await.unwrap();
+    assert_eq!(empty, json!({}));
+    let uploaded = location(&mp.upload(part(GIF, "g.gif")).await);
+    let last: Value = media_query("q=last").await.unwrap().json().await.unwrap();
+    assert_eq!(last, json!({"url": uploaded}));
+    error_of(
+        media_query("q=frobnicate").await.unwrap(),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+
+    let res = mp
+        .app
+        .client
+        .get(format!("{}?q=config", mp.endpoint()))
+        .header("Authorization", format!("Bearer {}", mp.token))
+        .header("Authorization", "Bearer another")
+        .send()
+        .await
+        .unwrap();
+    error_of(res, StatusCode::BAD_REQUEST).await;
 }
