@@ -27,6 +27,9 @@ pub enum AppError {
     /// An API request without usable credentials (401 `unauthorized`, with a Bearer challenge).
     #[error("{0}")]
     Unauthorized(String),
+    /// A token was sent but is not valid (401 `unauthorized`, challenge `invalid_token`).
+    #[error("{0}")]
+    InvalidToken(String),
     /// A valid token that lacks the scope the action needs (403 `insufficient_scope`).
     #[error("this token does not have the `{scope}` scope")]
     InsufficientScope {
@@ -72,7 +75,9 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "invalid_request",
-            AppError::LoginRequired | AppError::Unauthorized(_) => "unauthorized",
+            AppError::LoginRequired | AppError::Unauthorized(_) | AppError::InvalidToken(_) => {
+                "unauthorized"
+            }
             AppError::InsufficientScope { .. } => "insufficient_scope",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
@@ -105,7 +110,9 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::LoginRequired | AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::LoginRequired | AppError::Unauthorized(_) | AppError::InvalidToken(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             AppError::Forbidden(_) | AppError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
@@ -122,6 +129,12 @@ impl ResponseError for AppError {
         match self {
             AppError::Unauthorized(_) => {
                 response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"micropub\""));
+            }
+            AppError::InvalidToken(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    "Bearer realm=\"micropub\", error=\"invalid_token\"",
+                ));
             }
             AppError::InsufficientScope { scope } => {
                 response.insert_header((

@@ -137,6 +137,14 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
+        if config.admin_me.as_ref() == Some(&config.site.url) {
+            log::warn!(
+                "ADMIN_ME is this site itself ({}): starpunk only repeats the endpoints it \
+                 discovers there, so it finds none; set ADMIN_ME to a profile page that links \
+                 your IndieAuth server (or log in through INDIELOGIN_URL, without Micropub)",
+                config.site.url
+            );
+        }
         if config.dev_mode {
             log::warn!(
                 "DEV_MODE is on: /dev/login signs anyone in as {} without a password",

@@ -6,7 +6,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 pub const LIFETIME_SECS: i64 = 10 * 60;
 
 /// Most logins in progress at once: starting one needs no credentials, so this bounds what
-/// strangers can make the table hold.
+/// strangers can make the table hold. The oldest make room, so a flood can never lock the
+/// owner out (it can only make an older, unfinished login start again).
 pub const MAX_PENDING: i64 = 1000;
 
 /// A login in progress.
@@ -20,21 +21,25 @@ pub struct PendingLogin {
     pub issuer: Option<String>,
 }
 
-/// Records a started login under the hash of its `state`, dropping expired ones; `false` (and
-/// nothing stored) when [`MAX_PENDING`] logins are already in progress.
+/// Records a started login under the hash of its `state`, dropping expired ones and, beyond
+/// [`MAX_PENDING`], the oldest.
 pub fn create(
     conn: &Connection,
     state_hash: &str,
     login: &PendingLogin,
     now: i64,
-) -> rusqlite::Result<bool> {
+) -> rusqlite::Result<()> {
     conn.prepare_cached("DELETE FROM auth_states WHERE created_at <= ?1")?
         .execute([now - LIFETIME_SECS])?;
     let pending: i64 = conn
         .prepare_cached("SELECT count(*) FROM auth_states")?
         .query_row([], |r| r.get(0))?;
     if pending >= MAX_PENDING {
-        return Ok(false);
+        conn.prepare_cached(
+            "DELETE FROM auth_states WHERE state_hash IN \
+             (SELECT state_hash FROM auth_states ORDER BY created_at LIMIT ?1)",
+        )?
+        .execute([pending - MAX_PENDING + 1])?;
     }
     conn.prepare_cached(
         "INSERT INTO auth_states (state_hash, code_verifier, authorization_endpoint, issuer, \
@@ -47,7 +52,7 @@ pub fn create(
         login.issuer,
         now
     ])?;
-    Ok(true)
+    Ok(())
 }
 
 /// Takes the login started with this `state`: it is deleted whether or not it is still fresh,

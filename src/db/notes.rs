@@ -164,26 +164,43 @@ pub fn after_id(conn: &Connection, after_id: i64, limit: u32) -> rusqlite::Resul
 
 /// Replaces a note's body and visibility, re-rendering it; the slug is kept.
 ///
-/// A note posted through Micropub keeps its `content` and `post-status` properties in step, so
-/// `q=source` never returns what the admin form replaced.
+/// A note posted through Micropub keeps its properties in step (`content` in its kind's
+/// shape, `post-status`, and no `visibility: private` once published), so `q=source` and later
+/// Micropub updates never bring back what the admin form replaced. The caller holds the
+/// transaction (or accepts a last-writer-wins edit).
 pub fn update(
     conn: &Connection,
     id: i64,
     change: &NoteUpdate,
     now: i64,
 ) -> rusqlite::Result<Option<Note>> {
-    const WITH_CONTENT: &str = "CASE WHEN json_type(properties, '$.content') IS NULL \
-        THEN properties ELSE json_set(properties, '$.content', json_array(?2)) END";
+    let Some(current) = by_id(conn, id)? else {
+        return Ok(None);
+    };
+    let mut properties = current.properties;
+    if properties.contains_key("content") {
+        let content = match &change.content {
+            NoteContent::Html(html) => serde_json::json!({ "html": html }),
+            NoteContent::Markdown(text) => Value::String(text.clone()),
+        };
+        properties.insert("content".into(), Value::Array(vec![content]));
+    }
+    if properties.contains_key("post-status") {
+        let status = if change.published {
+            "published"
+        } else {
+            "draft"
+        };
+        properties.insert("post-status".into(), serde_json::json!([status]));
+    }
+    if change.published {
+        properties.remove("visibility");
+    }
     let changed = conn
-        .prepare_cached(&format!(
+        .prepare_cached(
             "UPDATE notes SET content = ?2, content_type = ?3, content_html = ?4, \
-             content_hash = ?5, published = ?6, updated_at = ?7, \
-             properties = CASE WHEN json_type(properties, '$.\"post-status\"') IS NULL \
-                 THEN {WITH_CONTENT} \
-                 ELSE json_set({WITH_CONTENT}, '$.\"post-status\"', \
-                     json_array(CASE WHEN ?6 THEN 'published' ELSE 'draft' END)) END \
-             WHERE id = ?1"
-        ))?
+             content_hash = ?5, published = ?6, updated_at = ?7, properties = ?8 WHERE id = ?1",
+        )?
         .execute(params![
             id,
             change.content.source(),
@@ -192,6 +209,7 @@ pub fn update(
             change.content.hash(),
             change.published,
             now,
+            Value::Object(properties).to_string(),
         ])?;
     if changed == 0 {
         return Ok(None);

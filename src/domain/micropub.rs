@@ -99,6 +99,8 @@ pub fn from_form(pairs: Vec<(String, String)>) -> Result<Request, MicropubError>
     let mut slug = None;
     let mut properties = Map::new();
     for (key, value) in pairs {
+        // `access_token[]` is still the token, `h[]` still the type: never properties.
+        let key = key.strip_suffix("[]").map_or(key.clone(), str::to_owned);
         let once = |slot: &mut Option<String>, name: &str| {
             if slot.replace(value.clone()).is_some() {
                 Err(bad(format!("`{name}` may be given only once")))

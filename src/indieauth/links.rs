@@ -44,16 +44,33 @@ pub fn parse_link_header(value: &str, base: &Url) -> Vec<Link> {
         let end = next_separator(params, ',').unwrap_or(params.len());
         let remainder = &params[end..];
         params = &params[..end];
-        let rels = params
-            .split(';')
-            .filter_map(|param| {
-                let (name, value) = param.split_once('=')?;
+        let mut pieces = Vec::new();
+        let mut rest_params = params;
+        loop {
+            match next_separator(rest_params, ';') {
+                Some(i) => {
+                    pieces.push(&rest_params[..i]);
+                    rest_params = &rest_params[i + 1..];
+                }
+                None => {
+                    pieces.push(rest_params);
+                    break;
+                }
+            }
+        }
+        let param = |wanted: &str| {
+            pieces.iter().find_map(|piece| {
+                let (name, value) = piece.split_once('=')?;
                 name.trim()
-                    .eq_ignore_ascii_case("rel")
+                    .eq_ignore_ascii_case(wanted)
                     .then(|| value.trim().trim_matches('"').to_owned())
             })
-            .next();
-        if let (Some(rels), Ok(href)) = (rels, base.join(target.trim())) {
+        };
+        // A link with an `anchor` is about another resource (RFC 8288 §3.2), not this page.
+        let about_this_page = param("anchor").is_none();
+        if let (true, Some(rels), Ok(href)) =
+            (about_this_page, param("rel"), base.join(target.trim()))
+        {
             for rel in rels.split_ascii_whitespace() {
                 links.push(Link {
                     rel: rel.to_ascii_lowercase(),
@@ -84,11 +101,15 @@ fn next_separator(s: &str, separator: char) -> Option<usize> {
     None
 }
 
-/// The `rel` links of an HTML document's `<link>` and `<a>` elements, resolved against `base`
-/// (or the document's `<base href>`), in document order.
+/// The `rel` links of an HTML document's `<link>` elements, resolved against `base` (or the
+/// document's first `<base href>`), in document order. Only `<link>` counts (IndieAuth §4.1):
+/// `<a rel>` in page content (comments, embeds) must never name the owner's servers, and nothing
+/// inside raw-text elements such as `<script>` or `<textarea>` is markup.
 pub fn parse_html(html: &str, base: &Url) -> Vec<Link> {
     let sink = LinkSink {
         base: RefCell::new(base.clone()),
+        base_set: RefCell::new(false),
+        raw_text: RefCell::new(None),
         links: RefCell::new(Vec::new()),
     };
     let tokenizer = Tokenizer::new(sink, TokenizerOpts::default());
@@ -101,11 +122,33 @@ pub fn parse_html(html: &str, base: &Url) -> Vec<Link> {
 
 struct LinkSink {
     base: RefCell<Url>,
+    base_set: RefCell<bool>,
+    /// Inside a raw-text element: its name; tags are text until its end tag.
+    raw_text: RefCell<Option<String>>,
     links: RefCell<Vec<Link>>,
 }
 
+/// Elements whose content is text, not markup (the tokenizer alone does not know).
+const RAW_TEXT: [&str; 9] = [
+    "script", "style", "textarea", "title", "template", "noscript", "xmp", "iframe", "noembed",
+];
+
 impl LinkSink {
     fn tag(&self, tag: &Tag) {
+        let name: &str = &tag.name;
+        {
+            let mut raw = self.raw_text.borrow_mut();
+            if let Some(open) = raw.as_deref() {
+                if tag.kind == TagKind::EndTag && open == name {
+                    *raw = None;
+                }
+                return;
+            }
+            if tag.kind == TagKind::StartTag && RAW_TEXT.contains(&name) && !tag.self_closing {
+                *raw = Some(name.to_owned());
+                return;
+            }
+        }
         if tag.kind != TagKind::StartTag {
             return;
         }
@@ -116,13 +159,15 @@ impl LinkSink {
                 .map(|a| a.value.to_string())
         };
         match &*tag.name {
-            "base" => {
+            // Only the first `<base href>` counts, as in browsers.
+            "base" if !*self.base_set.borrow() => {
                 let resolved = attr("href").and_then(|h| self.base.borrow().join(&h).ok());
                 if let Some(url) = resolved {
                     *self.base.borrow_mut() = url;
+                    *self.base_set.borrow_mut() = true;
                 }
             }
-            "link" | "a" => {
+            "link" => {
                 let (Some(rels), Some(href)) = (attr("rel"), attr("href")) else {
                     return;
                 };
@@ -206,7 +251,7 @@ mod tests {
         let html = r#"<!doctype html><html><head>
             <link rel="indieauth-metadata" href="/.well-known/oauth-authorization-server">
             <LINK REL="Authorization_Endpoint" HREF="auth">
-            </head><body><a rel="me token_endpoint" href="https://t.example/token">x</a>
+            </head><body><link rel="me token_endpoint" href="https://t.example/token">
             <link href="/no-rel"><link rel="micropub"></body></html>"#;
         assert_eq!(
             pairs(&parse_html(html, &base())),
@@ -236,5 +281,35 @@ mod tests {
                 "https://other.example/dir/t".into()
             )]
         );
+    }
+}
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+
+    #[test]
+    fn anchors_raw_text_and_later_bases_name_nothing() {
+        let base = Url::parse("https://me.example/").unwrap();
+        let html = r#"<base href="https://ok.example/"><base href="https://evil.example/">
+            <a rel="authorization_endpoint" href="https://evil.example/a">comment</a>
+            <script>var a = '<link rel="authorization_endpoint" href="https://evil.example/s">';</script>
+            <textarea><link rel="indieauth-metadata" href="https://evil.example/t"></textarea>
+            <title>x <link rel="token_endpoint" href="https://evil.example/x"></title>
+            <link rel="token_endpoint" href="t">"#;
+        let links = parse_html(html, &base);
+        assert_eq!(links.len(), 1, "{links:?}");
+        assert_eq!(links[0].href.as_str(), "https://ok.example/t");
+    }
+
+    #[test]
+    fn quoted_semicolons_and_anchors_in_link_headers() {
+        let base = Url::parse("https://me.example/").unwrap();
+        let links = parse_link_header(
+            r#"<https://a.example/>; title="x;rel=authorization_endpoint"; rel=token_endpoint, <https://b.example/>; anchor="https://other.example/"; rel=authorization_endpoint"#,
+            &base,
+        );
+        assert_eq!(links.len(), 1, "{links:?}");
+        assert_eq!(links[0].rel, "token_endpoint");
     }
 }

@@ -26,6 +26,8 @@ pub const MAX_REDIRECTS: usize = 5;
 pub const DISCOVERY_TTL: Duration = Duration::from_secs(60 * 60);
 /// How long a token verdict is reused.
 pub const TOKEN_TTL: Duration = Duration::from_secs(5 * 60);
+/// How long a failed discovery is reused before trying again.
+const FAILURE_TTL: Duration = Duration::from_secs(30);
 /// Most token verdicts kept at once.
 const TOKEN_CACHE_MAX: usize = 1024;
 /// Largest profile page or JSON document read.
@@ -107,6 +109,11 @@ pub struct Verification {
 #[derive(Debug)]
 pub struct IndieAuth {
     http: reqwest::Client,
+    /// For POSTs carrying secrets (code + verifier, introspected tokens): never redirected, so
+    /// a 307/308 cannot forward the body to another host.
+    http_post: reqwest::Client,
+    /// The last failed discovery, shared with waiting callers for a short while.
+    failure: Mutex<Option<(Instant, IndieAuthError)>>,
     admin_me: Option<Url>,
     fallback: Url,
     allow_http: bool,
@@ -145,7 +152,8 @@ impl IndieAuth {
         // twice (several applications in one test process) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
+            // `previous()` holds the original URL too.
+            if attempt.previous().len() > MAX_REDIRECTS {
                 attempt.error("too many redirects")
             } else if !(allow_http
                 || attempt.url().scheme() == "https"
@@ -156,15 +164,24 @@ impl IndieAuth {
                 attempt.follow()
             }
         });
-        let http = reqwest::Client::builder()
-            .timeout(TIMEOUT)
-            .connect_timeout(TIMEOUT)
+        let builder = || {
+            reqwest::Client::builder()
+                .timeout(TIMEOUT)
+                .connect_timeout(TIMEOUT)
+                .user_agent(concat!("starpunk/", env!("CARGO_PKG_VERSION")))
+        };
+        let http = builder()
             .redirect(policy)
-            .user_agent(concat!("starpunk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("the HTTP client's settings are valid");
+        let http_post = builder()
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("the HTTP client's settings are valid");
         IndieAuth {
             http,
+            http_post,
+            failure: Mutex::new(None),
             admin_me,
             fallback,
             allow_http,
@@ -182,9 +199,12 @@ impl IndieAuth {
 
     /// The fallback authorization server's endpoint (`INDIELOGIN_URL` + `auth`).
     pub fn fallback_endpoint(&self) -> Url {
-        self.fallback
-            .join("auth")
-            .unwrap_or_else(|_| self.fallback.clone())
+        // `join` replaces the last segment of a base without a trailing slash.
+        let mut base = self.fallback.clone();
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        base.join("auth").unwrap_or(base)
     }
 
     fn check_scheme(&self, url: &Url) -> Result<(), IndieAuthError> {
@@ -238,9 +258,34 @@ impl IndieAuth {
             return Ok(endpoints);
         }
         let me = self.admin_me.clone().ok_or(IndieAuthError::NoOwner)?;
-        let endpoints = Arc::new(self.discover(&me).await?);
-        *lock(&self.endpoints) = Some((Instant::now(), endpoints.clone()));
-        Ok(endpoints)
+        // A failure is reused for a short while, so callers queued behind a dead profile do not
+        // each wait out another timeout.
+        if let Some((at, error)) = lock(&self.failure).as_ref()
+            && at.elapsed() < FAILURE_TTL
+        {
+            return self.stale_or(error.clone());
+        }
+        match self.discover(&me).await {
+            Ok(found) => {
+                let endpoints = Arc::new(found);
+                *lock(&self.endpoints) = Some((Instant::now(), endpoints.clone()));
+                *lock(&self.failure) = None;
+                Ok(endpoints)
+            }
+            Err(error) => {
+                log::warn!("IndieAuth discovery failed: {error}");
+                *lock(&self.failure) = Some((Instant::now(), error.clone()));
+                self.stale_or(error)
+            }
+        }
+    }
+
+    /// The last endpoints found, however old, or `error` when there never were any.
+    fn stale_or(&self, error: IndieAuthError) -> Result<Arc<Endpoints>, IndieAuthError> {
+        lock(&self.endpoints)
+            .as_ref()
+            .map(|(_, e)| e.clone())
+            .ok_or(error)
     }
 
     fn fresh_endpoints(&self) -> Option<Arc<Endpoints>> {
@@ -279,7 +324,7 @@ impl IndieAuth {
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_none_or(|t| t.contains("html"));
+            .is_none_or(|t| t.to_ascii_lowercase().contains("html"));
         if is_html {
             let body = read_limited(response)
                 .await
@@ -346,12 +391,29 @@ impl IndieAuth {
             self.check_scheme(&url)?;
             Ok(Some(url))
         };
+        // The issuer is required (IndieAuth §4.1.1): an https URL, no query or fragment, a
+        // prefix of the metadata URL. Without it the callback's `iss` could not be checked.
+        let issuer = metadata
+            .issuer
+            .filter(|issuer| {
+                Url::parse(issuer).is_ok_and(|i| {
+                    (i.scheme() == "https" || self.allow_http || is_loopback(&i))
+                        && i.query().is_none()
+                        && i.fragment().is_none()
+                        && url.as_str().starts_with(i.as_str())
+                })
+            })
+            .ok_or_else(|| {
+                IndieAuthError::Invalid(format!(
+                    "the IndieAuth metadata {url} has no valid `issuer` (an https URL that prefixes the metadata URL)"
+                ))
+            })?;
         Ok(Endpoints {
             authorization_endpoint: resolve(metadata.authorization_endpoint)?,
             token_endpoint: resolve(metadata.token_endpoint)?,
             introspection_endpoint: resolve(metadata.introspection_endpoint)?,
             metadata: Some(url),
-            issuer: metadata.issuer,
+            issuer: Some(issuer),
         })
     }
 
@@ -373,7 +435,7 @@ impl IndieAuth {
         }
         self.check_scheme(endpoint)?;
         let response = self
-            .http
+            .http_post
             .post(endpoint.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&[
@@ -494,14 +556,16 @@ impl IndieAuth {
         let body = read_limited(response)
             .await
             .map_err(|e| unreachable("the token endpoint", endpoint, &e))?;
-        parse_token_answer(&body).map(Some)
+        // A success that is not a token answer (an HTML page) counts as a refused GET, so
+        // introspection may still be tried.
+        Ok(parse_token_answer(&body, false).ok())
     }
 
     /// RFC 7662 introspection: `POST token=…`.
     async fn introspect(&self, endpoint: &Url, token: &str) -> Result<TokenAnswer, IndieAuthError> {
         self.check_scheme(endpoint)?;
         let response = self
-            .http
+            .http_post
             .post(endpoint.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .form(&[("token", token)])
@@ -522,7 +586,7 @@ impl IndieAuth {
         let body = read_limited(response)
             .await
             .map_err(|e| unreachable("the introspection endpoint", endpoint, &e))?;
-        parse_token_answer(&body)
+        parse_token_answer(&body, true)
     }
 }
 
@@ -535,7 +599,8 @@ enum TokenAnswer {
 
 /// Reads `{"me", "scope", "client_id"}` (token endpoint) or the same with `"active"`
 /// (introspection).
-fn parse_token_answer(body: &[u8]) -> Result<TokenAnswer, IndieAuthError> {
+/// With `introspection`, `active` is required to be true (RFC 7662 §2.2).
+fn parse_token_answer(body: &[u8], introspection: bool) -> Result<TokenAnswer, IndieAuthError> {
     #[derive(Deserialize)]
     struct Answer {
         active: Option<bool>,
@@ -546,7 +611,7 @@ fn parse_token_answer(body: &[u8]) -> Result<TokenAnswer, IndieAuthError> {
     let answer: Answer = serde_json::from_slice(body).map_err(|_| {
         IndieAuthError::Invalid("the token endpoint did not answer with valid JSON".into())
     })?;
-    if answer.active == Some(false) {
+    if answer.active == Some(false) || (introspection && answer.active.is_none()) {
         return Ok(TokenAnswer::Inactive("the token is not active".into()));
     }
     let Some(me) = answer.me.as_deref().and_then(canonical_me) else {
@@ -627,6 +692,7 @@ mod tests {
     fn token_answers_are_read() {
         let active = parse_token_answer(
             br#"{"me":"https://me.example","scope":"create  media","client_id":"c"}"#,
+            false,
         )
         .unwrap();
         match active {
@@ -638,13 +704,13 @@ mod tests {
             TokenAnswer::Inactive(why) => panic!("inactive: {why}"),
         }
         assert!(matches!(
-            parse_token_answer(br#"{"active":false}"#).unwrap(),
+            parse_token_answer(br#"{"active":false}"#, true).unwrap(),
             TokenAnswer::Inactive(_)
         ));
         assert!(matches!(
-            parse_token_answer(br#"{"scope":"create"}"#).unwrap(),
+            parse_token_answer(br#"{"me":"https://me.example/","scope":"create"}"#, true).unwrap(),
             TokenAnswer::Inactive(_)
         ));
-        assert!(parse_token_answer(b"<html>").is_err());
+        assert!(parse_token_answer(b"<html>", false).is_err());
     }
 }

@@ -105,17 +105,10 @@ pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, App
     };
     let state_hash = hash_token(&login_state);
     let now = db::unix_now();
-    let stored = db::run(&state, move |conn| {
+    db::run(&state, move |conn| {
         Ok(auth_states::create(conn, &state_hash, &pending, now)?)
     })
     .await?;
-    if !stored {
-        return Ok(failure(
-            &state,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Too many logins are in progress; try again in a few minutes.",
-        ));
-    }
     let (client_id, redirect_uri) = client(&state);
     let mut target = endpoint;
     let binding = login_cookie(&state, &login_state);

@@ -86,7 +86,7 @@ pub(crate) async fn verify(state: &AppState, token: &str) -> Result<TokenInfo, A
     });
     match verification.verdict {
         TokenVerdict::Valid(info) => Ok(info),
-        TokenVerdict::Invalid(why) => Err(AppError::Unauthorized(format!(
+        TokenVerdict::Invalid(why) => Err(AppError::InvalidToken(format!(
             "The access token was not accepted: {why}."
         ))),
         TokenVerdict::WrongOwner(me) => Err(AppError::Forbidden(format!(

@@ -878,7 +878,8 @@ async fn t802_the_token_is_never_stored() {
         .post(mp.endpoint())
         .form(&[
             ("content", "no token kept"),
-            ("access_token", mp.token.as_str()),
+            // With brackets it is still the token, never a property.
+            ("access_token[]", mp.token.as_str()),
             ("mp-slug", "kept-slug"),
         ])
         .send()
@@ -1037,11 +1038,13 @@ fn setup_clone(mp: &Mp) -> Mp {
 async fn unknown_tokens_and_other_peoples_tokens_are_refused() {
     let mp = setup().await;
     let body = json!({"type": ["h-entry"], "properties": {"content": ["x"]}});
-    let (error, description) = error_of(
-        mp.json_with("forged", body.clone()).await,
-        StatusCode::UNAUTHORIZED,
-    )
-    .await;
+    let res = mp.json_with("forged", body.clone()).await;
+    let challenge = res.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+    let (error, description) = error_of(res, StatusCode::UNAUTHORIZED).await;
     assert_eq!(error, "unauthorized");
     assert!(!description.contains("forged"), "the token is never echoed");
     let theirs = mp
@@ -1480,4 +1483,43 @@ async fn list_bounds_media_queries_and_repeated_authorization() {
         .await
         .unwrap();
     error_of(res, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
+async fn admin_edits_keep_html_content_html_and_publishing_clears_private() {
+    let mp = setup_with(Advertise::Html, &[("DEV_MODE", "true")]).await;
+    let html = "<p>Rich <em>text</em></p>";
+    let url = mp
+        .create(json!({"type": ["h-entry"], "properties": {
+            "content": [{"html": html}], "visibility": ["private"]}}))
+        .await;
+    let csrf = mp.app.login().await;
+    let (_, id) = mp.app.newest_note().await;
+    let edited = "<p>Edited <em>text</em></p>\n    <p>indented</p>";
+    let res = mp
+        .app
+        .post_form(
+            &format!("/admin/edit/{id}"),
+            &[
+                ("csrf_token", &csrf),
+                ("content", edited),
+                ("published", "true"),
+                ("action", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        mp.source(&url).await,
+        json!({"content": [{"html": edited}]})
+    );
+    // A later Micropub update keeps it HTML and public.
+    update_ok(&mp, &url, json!({"add": {"category": ["kept"]}})).await;
+    let page = mp.app.get(&local(&url)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let body = page.text().await.unwrap();
+    assert!(
+        body.contains("<p>indented</p>") && !body.contains("<pre>"),
+        "{body}"
+    );
 }
