@@ -47,6 +47,8 @@ pub struct AppState {
     pub feed_cache: FeedCache,
     /// The owner's IndieAuth endpoints and verified tokens.
     pub indieauth: Arc<IndieAuth>,
+    /// Multipart bodies read before their (body) token is known, at most two at a time.
+    pub unauthenticated_uploads: tokio::sync::Semaphore,
 }
 
 /// Why the application could not start.
@@ -165,6 +167,7 @@ impl Application {
         ));
         let state = web::Data::new(AppState {
             indieauth,
+            unauthenticated_uploads: tokio::sync::Semaphore::new(2),
             config,
             pool,
             feed_cache,

@@ -126,6 +126,7 @@ async fn read_body(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
+    authenticated: bool,
 ) -> Result<(Body, Vec<FilePart>), AppError> {
     let mime = req.mime_type().ok().flatten();
     let essence = mime.as_ref().map(|m| m.essence_str().to_ascii_lowercase());
@@ -141,7 +142,7 @@ async fn read_body(
             Ok((Body::Fields(form_pairs(&bytes)?), Vec::new()))
         }
         Some("multipart/form-data") => {
-            let (fields, files) = read_multipart(state, req, payload).await?;
+            let (fields, files) = read_multipart(state, req, payload, authenticated).await?;
             Ok((Body::Fields(fields), files))
         }
         Some(other) => Err(AppError::UnsupportedMediaType(format!(
@@ -195,11 +196,26 @@ fn form_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, AppError> {
 
 /// Reads a multipart body: text parts (at most [`FORM_LIMIT`] bytes in all) and file parts
 /// (each at most `MAX_UPLOAD_BYTES`, 413 above).
+///
+/// Without a verified header token (the token, if any, is in the body) at most two such bodies
+/// are read at once, so strangers cannot make the server hold many large uploads.
 async fn read_multipart(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
+    authenticated: bool,
 ) -> Result<(Vec<(String, String)>, Vec<FilePart>), AppError> {
+    let _permit = if authenticated {
+        None
+    } else {
+        Some(
+            state
+                .unauthenticated_uploads
+                .acquire()
+                .await
+                .map_err(AppError::internal)?,
+        )
+    };
     let malformed = || AppError::BadRequest("The multipart body could not be read.".into());
     let file_limit = state.config.max_upload_bytes;
     let total_limit = file_limit.saturating_mul(MAX_FILES_TOTAL_FACTOR);
@@ -329,7 +345,7 @@ pub async fn post(
         Some(token) => Some(verify(&state, token).await?),
         None => None,
     };
-    let (body, files) = read_body(&state, &req, payload).await?;
+    let (body, files) = read_body(&state, &req, payload, early.is_some()).await?;
     let request = match body {
         Body::Json(value) => micropub::from_json(value)?,
         Body::Fields(pairs) => micropub::from_form(pairs)?,
@@ -611,7 +627,7 @@ pub async fn upload(
             "The media endpoint reads multipart/form-data with the file in the part `file`.".into(),
         ));
     }
-    let (fields, files) = read_multipart(&state, &req, payload).await?;
+    let (fields, files) = read_multipart(&state, &req, payload, early.is_some()).await?;
     let mut body_tokens = fields.into_iter().filter(|(k, _)| k == "access_token");
     let body_token = body_tokens.next().map(|(_, v)| v);
     if body_tokens.next().is_some() {

@@ -1523,3 +1523,60 @@ async fn admin_edits_keep_html_content_html_and_publishing_clears_private() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn strangers_cannot_make_the_server_hold_many_uploads() {
+    use std::io::Write;
+    let mp = setup().await;
+    let port = mp.app.address.rsplit(':').next().unwrap().to_owned();
+    // Two token-less uploads that announce 5 MB and stall after a few bytes.
+    let mut stalled = Vec::new();
+    for _ in 0..2 {
+        let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+        write!(
+            s,
+            "POST /micropub/media HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000000\r\n\r\n--b\r\n"
+        )
+        .unwrap();
+        stalled.push(s);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // A third token-less body waits for them …
+    let body_token = mp
+        .app
+        .client
+        .post(mp.app.url("/micropub/media"))
+        .multipart(
+            Form::new()
+                .text("access_token", mp.token.clone())
+                .part("file", part(PNG, "a.png")),
+        )
+        .timeout(std::time::Duration::from_millis(500))
+        .send()
+        .await;
+    assert!(body_token.is_err(), "queued behind the stalled uploads");
+    // … while the owner's header-token upload goes straight through.
+    assert_eq!(
+        mp.upload(part(PNG, "b.png")).await.status(),
+        StatusCode::CREATED
+    );
+    drop(stalled);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let res = mp
+        .app
+        .client
+        .post(mp.app.url("/micropub/media"))
+        .multipart(
+            Form::new()
+                .text("access_token", mp.token.clone())
+                .part("file", part(PNG, "c.png")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "room again once they are gone"
+    );
+}
