@@ -74,18 +74,40 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
             .is_some_and(|v| !v.is_empty() && digest.starts_with(v))
     });
     let cache_control = if versioned { IMMUTABLE } else { SHORT };
+    let body = match file.data {
+        Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+        Cow::Owned(bytes) => Bytes::from(bytes),
+    };
+    Ok(stored_file(
+        &req,
+        &etag,
+        cache_control,
+        file.metadata.mimetype(),
+        body,
+    ))
+}
+
+/// A file served exactly as stored (an asset, an upload): sized body, its type, strong `etag`,
+/// `304` when `If-None-Match` matches, `nosniff`.
+pub fn stored_file(
+    req: &HttpRequest,
+    etag: &str,
+    cache_control: &'static str,
+    content_type: &str,
+    body: Bytes,
+) -> HttpResponse {
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| none_match(v, &etag));
+        .is_some_and(|v| none_match(v, etag));
     let mut response = if matches {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, etag))
+        .insert_header((header::ETAG, etag.to_owned()))
         .insert_header((header::CACHE_CONTROL, cache_control))
         .insert_header((
             header::X_CONTENT_TYPE_OPTIONS,
@@ -98,14 +120,9 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
             HeaderValue::from_static("identity"),
         ));
     if matches {
-        return Ok(response.finish());
+        return response.finish();
     }
-    Ok(response
-        .content_type(file.metadata.mimetype())
-        .body(match file.data {
-            Cow::Borrowed(bytes) => Bytes::from_static(bytes),
-            Cow::Owned(bytes) => Bytes::from(bytes),
-        }))
+    response.content_type(content_type).body(body)
 }
 
 #[cfg(test)]

@@ -259,7 +259,7 @@ fn import_media(conn: &Connection, dir: &Path, summary: &mut Summary) -> Result<
                 continue;
             }
         };
-        let Some((content_type, extension)) =
+        let Some((content_type, _)) =
             detect_image(&data).filter(|(_, extension)| name.ends_with(&format!(".{extension}")))
         else {
             summary.skipped.push((
@@ -268,19 +268,13 @@ fn import_media(conn: &Connection, dir: &Path, summary: &mut Summary) -> Result<
             ));
             continue;
         };
-        debug_assert!(name.ends_with(extension));
         if media::by_name(conn, &name)
             .map_err(|e| e.to_string())?
             .is_some()
         {
             continue;
         }
-        let file = media::Media {
-            name,
-            content_type: content_type.to_owned(),
-            sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&data)),
-            data,
-        };
+        let file = media::Media::new(name, content_type, data);
         media::insert(conn, &file, now).map_err(|e| e.to_string())?;
         summary.media += 1;
     }

@@ -15,6 +15,19 @@ pub struct Media {
     pub data: Vec<u8>,
 }
 
+impl Media {
+    /// An upload named `name`, its SHA-256 computed from `data`.
+    pub fn new(name: String, content_type: &str, data: Vec<u8>) -> Self {
+        use sha2::Digest;
+        Media {
+            name,
+            content_type: content_type.to_owned(),
+            sha256: hex::encode(sha2::Sha256::digest(&data)),
+            data,
+        }
+    }
+}
+
 /// Stores an upload.
 pub fn insert(conn: &Connection, media: &Media, now: i64) -> rusqlite::Result<()> {
     conn.prepare_cached(

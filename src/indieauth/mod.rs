@@ -135,6 +135,12 @@ pub fn canonical_me(me: &str) -> Option<String> {
     Some(url.to_string())
 }
 
+/// Whether IndieAuth may use `url`: https, a loopback host, or anything with `allow_http`
+/// (`DEV_MODE`). The one rule for profiles, endpoints, issuers and redirects.
+fn is_secure_enough(url: &Url, allow_http: bool) -> bool {
+    allow_http || url.scheme() == "https" || is_loopback(url)
+}
+
 /// Whether `url`'s host is loopback (`localhost`, 127.0.0.0/8, `::1`).
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
@@ -155,10 +161,7 @@ impl IndieAuth {
             // `previous()` holds the original URL too.
             if attempt.previous().len() > MAX_REDIRECTS {
                 attempt.error("too many redirects")
-            } else if !(allow_http
-                || attempt.url().scheme() == "https"
-                || is_loopback(attempt.url()))
-            {
+            } else if !is_secure_enough(attempt.url(), allow_http) {
                 attempt.error("redirected to plain http")
             } else {
                 attempt.follow()
@@ -208,7 +211,7 @@ impl IndieAuth {
     }
 
     fn check_scheme(&self, url: &Url) -> Result<(), IndieAuthError> {
-        if self.allow_http || url.scheme() == "https" || is_loopback(url) {
+        if is_secure_enough(url, self.allow_http) {
             Ok(())
         } else {
             Err(IndieAuthError::Insecure(url.to_string()))
@@ -397,7 +400,7 @@ impl IndieAuth {
             .issuer
             .filter(|issuer| {
                 Url::parse(issuer).is_ok_and(|i| {
-                    (i.scheme() == "https" || self.allow_http || is_loopback(&i))
+                    is_secure_enough(&i, self.allow_http)
                         && i.query().is_none()
                         && i.fragment().is_none()
                         && url.as_str().starts_with(i.as_str())

@@ -9,7 +9,6 @@ use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::db::{self, media, notes};
@@ -55,6 +54,55 @@ pub(crate) fn header_token(req: &HttpRequest) -> Result<Option<String>, AppError
             "The Authorization header must be `Bearer <token>`.".into(),
         )),
     }
+}
+
+/// A request's credentials. A header token is verified before any body is read, so strangers
+/// cannot make us buffer uploads; a token from the body (or a GET's query) is verified once the
+/// body has been read.
+struct Credentials {
+    header: Option<String>,
+    verified: Option<TokenInfo>,
+}
+
+impl Credentials {
+    /// Reads and, when present, verifies the `Authorization` header.
+    async fn from_header(state: &AppState, req: &HttpRequest) -> Result<Self, AppError> {
+        let header = header_token(req)?;
+        let verified = match &header {
+            Some(token) => Some(verify(state, token).await?),
+            None => None,
+        };
+        Ok(Credentials { header, verified })
+    }
+
+    /// Whether a header token has already been verified.
+    fn authenticated(&self) -> bool {
+        self.verified.is_some()
+    }
+
+    /// The verified token, given the token found in the body or query, if any.
+    async fn finish(self, state: &AppState, body: Option<String>) -> Result<TokenInfo, AppError> {
+        let token = one_token(self.header, body)?;
+        match self.verified {
+            Some(info) => Ok(info),
+            None => verify(state, &token).await,
+        }
+    }
+}
+
+/// The `key=value` pairs of the query string, in order.
+fn query_pairs(req: &HttpRequest) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(req.query_string().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// The first value of `name` among `pairs`.
+fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 /// The one token of a request: header or body, never both (RFC 6750 §2).
@@ -324,12 +372,11 @@ fn image(bytes: Vec<u8>) -> Result<media::Media, AppError> {
     };
     let mut random = [0u8; 16];
     getrandom::fill(&mut random).map_err(AppError::internal)?;
-    Ok(media::Media {
-        name: format!("{}.{extension}", hex::encode(random)),
-        content_type: content_type.to_owned(),
-        sha256: hex::encode(Sha256::digest(&bytes)),
-        data: bytes,
-    })
+    Ok(media::Media::new(
+        format!("{}.{extension}", hex::encode(random)),
+        content_type,
+        bytes,
+    ))
 }
 
 /// `POST /micropub`: create, update, delete or undelete.
@@ -338,23 +385,13 @@ pub async fn post(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    // A header token is checked before the body is read, so strangers cannot make us buffer
-    // uploads; a body token after.
-    let header = header_token(&req)?;
-    let early = match &header {
-        Some(token) => Some(verify(&state, token).await?),
-        None => None,
-    };
-    let (body, files) = read_body(&state, &req, payload, early.is_some()).await?;
+    let credentials = Credentials::from_header(&state, &req).await?;
+    let (body, files) = read_body(&state, &req, payload, credentials.authenticated()).await?;
     let request = match body {
         Body::Json(value) => micropub::from_json(value)?,
         Body::Fields(pairs) => micropub::from_form(pairs)?,
     };
-    let token = one_token(header, request.body_token)?;
-    let info = match early {
-        Some(info) => info,
-        None => verify(&state, &token).await?,
-    };
+    let info = credentials.finish(&state, request.body_token).await?;
     require(&info, request.action.scope())?;
     if !files.is_empty() && !matches!(request.action, Action::Create(_)) {
         return Err(AppError::BadRequest(
@@ -497,18 +534,13 @@ fn event_meta(note: &Note, via: &str) -> Map<String, Value> {
 
 /// `GET /micropub?q=…`: `config`, `source` (one post or a list), `syndicate-to`, `category`.
 pub async fn query(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .into_owned()
-        .collect();
-    let param = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    let pairs = query_pairs(&req);
+    let param = |name: &str| first(&pairs, name);
     let query_token = param("access_token").map(str::to_owned);
-    let token = one_token(header_token(&req)?, query_token)?;
-    verify(&state, &token).await?;
+    Credentials::from_header(&state, &req)
+        .await?
+        .finish(&state, query_token)
+        .await?;
     let site = &state.config.site;
     let body = match param("q") {
         Some("config") => json!({
@@ -612,11 +644,7 @@ pub async fn upload(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let header = header_token(&req)?;
-    let early = match &header {
-        Some(token) => Some(verify(&state, token).await?),
-        None => None,
-    };
+    let credentials = Credentials::from_header(&state, &req).await?;
     let is_multipart = req
         .mime_type()
         .ok()
@@ -627,7 +655,8 @@ pub async fn upload(
             "The media endpoint reads multipart/form-data with the file in the part `file`.".into(),
         ));
     }
-    let (fields, files) = read_multipart(&state, &req, payload, early.is_some()).await?;
+    let (fields, files) =
+        read_multipart(&state, &req, payload, credentials.authenticated()).await?;
     let mut body_tokens = fields.into_iter().filter(|(k, _)| k == "access_token");
     let body_token = body_tokens.next().map(|(_, v)| v);
     if body_tokens.next().is_some() {
@@ -635,11 +664,7 @@ pub async fn upload(
             "`access_token` may be given only once.".into(),
         ));
     }
-    let token = one_token(header, body_token)?;
-    let info = match early {
-        Some(info) => info,
-        None => verify(&state, &token).await?,
-    };
+    let info = credentials.finish(&state, body_token).await?;
     require(&info, "media")?;
     let mut files = files.into_iter().filter(|f| f.field == "file");
     let (Some(file), None) = (files.next(), files.next()) else {
@@ -669,16 +694,14 @@ pub async fn media_query(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let query_token = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "access_token")
-        .map(|(_, v)| v.into_owned());
-    let token = one_token(header_token(&req)?, query_token)?;
-    let info = verify(&state, &token).await?;
+    let pairs = query_pairs(&req);
+    let query_token = first(&pairs, "access_token").map(str::to_owned);
+    let info = Credentials::from_header(&state, &req)
+        .await?
+        .finish(&state, query_token)
+        .await?;
     require(&info, "media")?;
-    let q = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "q")
-        .map(|(_, v)| v.into_owned());
-    let body = match q.as_deref() {
+    let body = match first(&pairs, "q") {
         Some("config") => json!({ "q": ["config", "last"] }),
         // The newest upload (Micropub extension), so a client can find what it just sent.
         Some("last") => {
@@ -719,26 +742,13 @@ pub async fn serve(
     let file = db::run(&state, move |conn| Ok(media::by_name(conn, &name)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    let etag = format!("\"{}\"", file.sha256);
-    let unchanged = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| crate::assets::none_match(v, &etag));
-    let mut response = if unchanged {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
-        .insert_header((header::CONTENT_ENCODING, "identity"));
-    if unchanged {
-        return Ok(response.finish());
-    }
-    Ok(response.content_type(file.content_type).body(file.data))
+    Ok(crate::assets::stored_file(
+        &req,
+        &format!("\"{}\"", file.sha256),
+        "public, max-age=31536000, immutable",
+        &file.content_type,
+        web::Bytes::from(file.data),
+    ))
 }
 
 #[cfg(test)]

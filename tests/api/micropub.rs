@@ -64,6 +64,17 @@ impl Mp {
         self.json_with(&self.token, body).await
     }
 
+    /// A form post with no `Authorization` header (any token is in the body).
+    async fn form_without_header(&self, pairs: &[(&str, &str)]) -> Response {
+        self.app
+            .client
+            .post(self.endpoint())
+            .form(pairs)
+            .send()
+            .await
+            .unwrap()
+    }
+
     async fn form(&self, pairs: &[(&str, &str)]) -> Response {
         self.app
             .client
@@ -847,16 +858,11 @@ async fn t800_accept_the_token_in_the_header() {
 async fn t801_accept_the_token_in_the_body() {
     let mp = setup().await;
     let res = mp
-        .app
-        .client
-        .post(mp.endpoint())
-        .form(&[
+        .form_without_header(&[
             ("content", "body token"),
             ("access_token", mp.token.as_str()),
         ])
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let res = mp
         .app
@@ -873,18 +879,13 @@ async fn t801_accept_the_token_in_the_body() {
 async fn t802_the_token_is_never_stored() {
     let mp = setup().await;
     let res = mp
-        .app
-        .client
-        .post(mp.endpoint())
-        .form(&[
+        .form_without_header(&[
             ("content", "no token kept"),
             // With brackets it is still the token, never a property.
             ("access_token[]", mp.token.as_str()),
             ("mp-slug", "kept-slug"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .await;
     let url = location(&res);
     assert!(url.ends_with("/notes/kept-slug"), "mp-slug used: {url}");
     let source = mp.source(&url).await;
@@ -907,14 +908,7 @@ async fn t802_the_token_is_never_stored() {
 #[tokio::test]
 async fn t803_reject_unauthenticated_requests() {
     let mp = setup().await;
-    let res = mp
-        .app
-        .client
-        .post(mp.endpoint())
-        .form(&[("content", "anonymous")])
-        .send()
-        .await
-        .unwrap();
+    let res = mp.form_without_header(&[("content", "anonymous")]).await;
     assert!(
         res.headers()["www-authenticate"]
             .to_str()
@@ -1320,13 +1314,8 @@ async fn admin_edits_stay_in_step_with_q_source_and_tokens_never_reach_metrics()
     mp.app
         .get(&format!("/micropub?q=config&access_token={}", mp.token))
         .await;
-    mp.app
-        .client
-        .post(mp.endpoint())
-        .form(&[("content", "body"), ("access_token", mp.token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    mp.form_without_header(&[("content", "body"), ("access_token", mp.token.as_str())])
+        .await;
     let metrics = mp
         .app
         .get("/admin/metrics?format=json")
