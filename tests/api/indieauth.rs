@@ -468,3 +468,29 @@ async fn pending_logins_are_bounded() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(logged_in(&app).await);
 }
+
+#[tokio::test]
+async fn a_profile_that_never_answers_times_out_after_five_seconds() {
+    // Accepts connections and never says a word.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent = format!(
+        "http://127.0.0.1:{}/",
+        listener.local_addr().unwrap().port()
+    );
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let app = spawn_app_with(&[("ADMIN_ME", &silent)]).await;
+    let started = std::time::Instant::now();
+    let res = app.post_form("/auth/login", &[]).await;
+    let body = failure_text(res, StatusCode::BAD_GATEWAY).await;
+    assert!(body.contains("timed out"), "{body}");
+    let waited = started.elapsed();
+    assert!(
+        waited < std::time::Duration::from_secs(8),
+        "gave up in {waited:?}"
+    );
+}
