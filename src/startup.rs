@@ -9,47 +9,20 @@ use actix_web::error::UrlencodedError;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, guard, web};
 
-use crate::assets;
 use crate::auth::session;
+use crate::clock;
 use crate::config::Config;
-use crate::db::{self, DbPool, migrate};
-use crate::error::{self, AppError};
+use crate::db::{self, Db, migrate};
+use crate::error::AppError;
+use crate::error_pages;
 use crate::feeds::cache::FeedCache;
 use crate::indieauth::IndieAuth;
 use crate::monitoring::{self, Metrics};
-use crate::routes::{admin, auth, feeds, health, metrics, micropub, public, search};
+use crate::routes::{admin, auth, feeds, files, health, metrics, micropub, public, search};
+use crate::state::AppState;
 
 /// How long in-flight requests may run after a shutdown signal.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
-
-/// Largest urlencoded form accepted (a note plus its fields).
-/// Percent-encoding can triple a note's size, so this is three times the content limit plus
-/// room for the other fields.
-pub const FORM_LIMIT: usize = 3 * crate::domain::content::MAX_CONTENT_BYTES + 16 * 1024;
-
-/// What every handler can reach: the configuration and the database pool.
-#[derive(Debug)]
-pub struct AppState {
-    /// The validated configuration.
-    pub config: Config,
-    /// The SQLite connection pool.
-    pub pool: DbPool,
-    /// The metrics store.
-    pub metrics: Arc<Metrics>,
-    /// When the application started.
-    pub started: Instant,
-    /// The same, in Unix seconds (OPML's Last-Modified).
-    pub started_unix: i64,
-    /// A random id of this process run, part of feed ETags (so a restart with other settings
-    /// never serves a stale 304).
-    pub boot_id: String,
-    /// Generated feeds.
-    pub feed_cache: FeedCache,
-    /// The owner's IndieAuth endpoints and verified tokens.
-    pub indieauth: Arc<IndieAuth>,
-    /// Multipart bodies read before their (body) token is known, at most two at a time.
-    pub unauthenticated_uploads: tokio::sync::Semaphore,
-}
 
 /// Why the application could not start.
 #[derive(Debug, thiserror::Error)]
@@ -126,7 +99,7 @@ impl Application {
             for name in applied {
                 log::info!("applied migration {name}");
             }
-            if let Err(e) = db::sessions::delete_expired(&conn, db::unix_now()) {
+            if let Err(e) = db::sessions::delete_expired(&conn, clock::unix_now()) {
                 log::warn!("could not remove expired sessions: {e}");
             }
         }
@@ -169,20 +142,29 @@ impl Application {
             indieauth,
             unauthenticated_uploads: tokio::sync::Semaphore::new(2),
             config,
-            pool,
+            db: Db {
+                pool,
+                metrics: metrics.clone(),
+            },
             feed_cache,
             metrics,
             started: Instant::now(),
-            started_unix: db::unix_now(),
+            started_unix: clock::unix_now(),
             boot_id: format!("{:08x}", fastrand::u32(..)),
         });
         let app_state = state.clone();
+        // The middleware below the state reach only what they need: the metrics store and the
+        // site identity.
+        let metrics_data = web::Data::from(state.metrics.clone());
+        let site_data = web::Data::new(state.config.site.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                .app_data(metrics_data.clone())
+                .app_data(site_data.clone())
                 .app_data(
                     web::FormConfig::default()
-                        .limit(FORM_LIMIT)
+                        .limit(crate::state::FORM_LIMIT)
                         .error_handler(form_error),
                 )
                 .app_data(web::QueryConfig::default().error_handler(|_, _| {
@@ -196,7 +178,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
                 .configure(routes)
                 .wrap(from_fn(session::refresh_cookie))
-                .wrap(from_fn(error::render_errors))
+                .wrap(from_fn(error_pages::render_errors))
                 .wrap(Compress::default())
                 // Outermost, outside compression: it must see the handlers' sized bodies.
                 .wrap(from_fn(monitoring::http::track))
@@ -231,7 +213,7 @@ impl Application {
         // Discover the owner's endpoints early, for the pages' discovery links.
         self.state.indieauth.refresh_in_background();
         let result = self.server.await;
-        let pool = self.state.pool.clone();
+        let pool = self.state.db.pool.clone();
         let checkpoint = actix_web::web::block(move || -> Result<(), String> {
             let conn = pool.get().map_err(|e| e.to_string())?;
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
@@ -256,7 +238,7 @@ fn get_or_head() -> actix_web::Route {
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/").route(get_or_head().to(public::home)))
         .service(web::resource("/notes/{slug}").route(get_or_head().to(public::note)))
-        .service(web::resource("/static/{path:.*}").route(get_or_head().to(assets::serve)))
+        .service(web::resource("/static/{path:.*}").route(get_or_head().to(files::serve)))
         .service(web::resource("/feed").route(get_or_head().to(feeds::negotiated)))
         .service(web::resource("/feed.rss").route(get_or_head().to(feeds::rss)))
         .service(web::resource("/feed.xml").route(get_or_head().to(feeds::rss)))

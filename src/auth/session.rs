@@ -14,10 +14,11 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::auth::{csrf, hash_token};
+use crate::clock;
 use crate::config::Config;
 use crate::db::{self, sessions};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "starpunk_session";
@@ -73,10 +74,12 @@ impl FromRequest for Owner {
                 .filter(|t| !t.is_empty())
                 .ok_or(AppError::LoginRequired)?;
             let hash = hash_token(&token);
-            let now = db::unix_now();
-            let session = db::run(&state, move |conn| Ok(sessions::touch(conn, &hash, now)?))
-                .await?
-                .ok_or(AppError::LoginRequired)?;
+            let now = clock::unix_now();
+            let session = db::run(&state.db, move |conn| {
+                Ok(sessions::touch(conn, &hash, now)?)
+            })
+            .await?
+            .ok_or(AppError::LoginRequired)?;
             if session.slid {
                 req.extensions_mut().insert(SlidSession(token));
             }

@@ -130,7 +130,7 @@ pub fn apply(
             })?;
         tx.execute(
             "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
-            rusqlite::params![migration.version, migration.name, migration.checksum, super::unix_now()],
+            rusqlite::params![migration.version, migration.name, migration.checksum, crate::clock::unix_now()],
         )?;
         done.push(migration.name.clone());
     }

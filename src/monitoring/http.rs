@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Instant;
 
+use super::Metrics;
 use super::{HttpMeta, Metadata, OpType, request_id};
-use crate::startup::AppState;
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -81,8 +81,8 @@ async fn observe(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let start = Instant::now();
     let metrics = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.metrics.clone())
+        .app_data::<web::Data<Metrics>>()
+        .map(|m| m.clone().into_inner())
         .filter(|m| m.enabled());
     let method = req.method().clone();
     let path = req.path().to_owned();

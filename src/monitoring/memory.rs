@@ -28,7 +28,7 @@ pub fn read() -> Option<(u64, u64)> {
 pub fn sample_now(metrics: &Metrics) {
     if let Some((rss, hwm)) = read() {
         metrics.record_memory(MemorySample {
-            at: crate::db::unix_now(),
+            at: crate::clock::unix_now(),
             rss_bytes: rss,
             hwm_bytes: hwm,
         });

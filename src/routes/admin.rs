@@ -8,6 +8,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::auth::Owner;
+use crate::clock;
 use crate::db::{self, notes};
 use crate::domain::slug::slugify;
 use crate::domain::{NewNote, Note, NoteContent, NoteUpdate};
@@ -16,7 +17,7 @@ use crate::monitoring;
 use crate::routes::auth::CsrfForm;
 use crate::routes::public::parse_cursor;
 use crate::routes::see_other;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views;
 use crate::views::admin::{FormPage, NoteForm};
 use crate::views::layout::PageContext;
@@ -120,7 +121,7 @@ pub async fn index(
     query: web::Query<IndexQuery>,
 ) -> Result<HttpResponse, AppError> {
     let before = parse_cursor(query.before.as_deref())?;
-    let mut page = db::run(&state, move |conn| {
+    let mut page = db::run(&state.db, move |conn| {
         Ok(notes::all_page(conn, before, ADMIN_PAGE + 1)?)
     })
     .await?;
@@ -138,7 +139,7 @@ pub async fn index(
         Some("restored") => Some("Note restored."),
         _ => None,
     };
-    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
+    let ctx = state.page(Some(&owner.csrf_token));
     Ok(html(
         actix_web::http::StatusCode::OK,
         monitoring::render(&state.metrics, "admin.index", || {
@@ -149,7 +150,7 @@ pub async fn index(
 
 /// `GET /admin/new`.
 pub async fn new_form(state: web::Data<AppState>, owner: Owner) -> HttpResponse {
-    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
+    let ctx = state.page(Some(&owner.csrf_token));
     let form = NoteForm {
         published: true,
         ..NoteForm::default()
@@ -172,7 +173,7 @@ pub async fn create(
     form: web::Form<NoteFormData>,
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
-    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
+    let ctx = state.page(Some(&owner.csrf_token));
     let values = form.values();
     let show =
         |status, preview, error| form_page(&state, &ctx, None, &values, status, preview, error);
@@ -203,7 +204,7 @@ pub async fn create(
         ));
     }
     let new = NewNote::from_markdown(content, Some(requested.to_owned()), values.published);
-    let note = db::run(&state, move |conn| {
+    let note = db::run(&state.db, move |conn| {
         Ok(notes::insert(conn, &new, OffsetDateTime::now_utc())?)
     })
     .await?;
@@ -222,7 +223,7 @@ pub async fn edit_form(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let note = db::run(&state, move |conn| Ok(notes::by_id(conn, id)?))
+    let note = db::run(&state.db, move |conn| Ok(notes::by_id(conn, id)?))
         .await?
         .ok_or(AppError::NotFound)?;
     let form = NoteForm {
@@ -230,7 +231,7 @@ pub async fn edit_form(
         slug: note.slug.to_string(),
         published: note.published,
     };
-    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
+    let ctx = state.page(Some(&owner.csrf_token));
     Ok(form_page(
         &state,
         &ctx,
@@ -251,10 +252,10 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
     let id = id.into_inner();
-    let note = db::run(&state, move |conn| Ok(notes::by_id(conn, id)?))
+    let note = db::run(&state.db, move |conn| Ok(notes::by_id(conn, id)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
+    let ctx = state.page(Some(&owner.csrf_token));
     let values = form.values();
     let show = |status, preview, error| {
         form_page(&state, &ctx, Some(&note), &values, status, preview, error)
@@ -285,8 +286,8 @@ pub async fn update(
         content,
         published: values.published,
     };
-    let now = db::unix_now();
-    db::run(&state, move |conn| {
+    let now = clock::unix_now();
+    db::run(&state.db, move |conn| {
         Ok(notes::update(conn, id, &change, now)?)
     })
     .await?
@@ -326,8 +327,8 @@ async fn set_deleted(
     deleted: bool,
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
-    let now = db::unix_now();
-    let found = db::run(&state, move |conn| {
+    let now = clock::unix_now();
+    let found = db::run(&state.db, move |conn| {
         Ok(notes::set_deleted(conn, id, deleted.then_some(now), now)?)
     })
     .await?;

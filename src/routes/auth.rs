@@ -14,13 +14,13 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::session::{removal_cookie, session_cookie};
 use crate::auth::{Owner, hash_token, random_token};
+use crate::clock;
 use crate::db::{self, auth_states, sessions};
 use crate::error::AppError;
 use crate::indieauth::{IndieAuthError, canonical_me};
 use crate::routes::see_other;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views;
-use crate::views::layout::PageContext;
 
 /// A form that carries only its CSRF token.
 #[derive(Debug, Deserialize)]
@@ -32,7 +32,7 @@ pub struct CsrfForm {
 
 /// `GET /auth/login`.
 pub async fn login_page(state: web::Data<AppState>) -> HttpResponse {
-    let ctx = PageContext::new(&state, None);
+    let ctx = state.page(None);
     page(StatusCode::OK, views::auth::login(&ctx).into_string())
 }
 
@@ -46,7 +46,7 @@ fn page(status: StatusCode, body: String) -> HttpResponse {
 /// A failed login: the reason on a page, with `status`.
 fn failure(state: &web::Data<AppState>, status: StatusCode, message: &str) -> HttpResponse {
     log::warn!("login failed: {message}");
-    let ctx = PageContext::new(state, None);
+    let ctx = state.page(None);
     page(status, views::auth::failure(&ctx, message).into_string())
 }
 
@@ -62,7 +62,7 @@ fn client(state: &AppState) -> (String, String) {
 /// `state` with its PKCE verifier and sends the browser there.
 pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let Some(me) = state.config.admin_me.clone() else {
-        let ctx = PageContext::new(&state, None);
+        let ctx = state.page(None);
         return Ok(page(
             StatusCode::BAD_REQUEST,
             views::auth::login(&ctx).into_string(),
@@ -104,8 +104,8 @@ pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, App
         issuer,
     };
     let state_hash = hash_token(&login_state);
-    let now = db::unix_now();
-    db::run(&state, move |conn| {
+    let now = clock::unix_now();
+    db::run(&state.db, move |conn| {
         Ok(auth_states::create(conn, &state_hash, &pending, now)?)
     })
     .await?;
@@ -189,8 +189,8 @@ async fn callback_outcome(
         ));
     };
     let state_hash = hash_token(&login_state);
-    let now = db::unix_now();
-    let pending = db::run(&state, move |conn| {
+    let now = clock::unix_now();
+    let pending = db::run(&state.db, move |conn| {
         Ok(auth_states::take(conn, &state_hash, now)?)
     })
     .await?;
@@ -280,8 +280,8 @@ async fn callback_outcome(
 async fn open_session(state: &AppState, me: String) -> Result<HttpResponse, AppError> {
     let token = random_token();
     let hash = hash_token(&token);
-    let now = db::unix_now();
-    db::run(state, move |conn| {
+    let now = clock::unix_now();
+    db::run(&state.db, move |conn| {
         sessions::delete_expired(conn, now)?;
         sessions::create(conn, &hash, &me, now)?;
         Ok(())
@@ -321,7 +321,7 @@ pub async fn logout(
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
     let hash = owner.session_hash().to_owned();
-    db::run(&state, move |conn| Ok(sessions::delete(conn, &hash)?)).await?;
+    db::run(&state.db, move |conn| Ok(sessions::delete(conn, &hash)?)).await?;
     let mut response = see_other("/");
     response
         .add_cookie(&removal_cookie(&state.config))

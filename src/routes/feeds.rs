@@ -10,13 +10,14 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 use actix_web::http::header::{self, HttpDate, IfModifiedSince};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 
+use crate::clock;
 use crate::db::{self, site};
 use crate::error::AppError;
 use crate::feeds::cache::Cached;
 use crate::feeds::negotiate::{self, AVAILABLE};
 use crate::feeds::{self, FeedInput, Format};
 use crate::monitoring::OpType;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn http_date(unix: i64) -> HttpDate {
     HttpDate::from(UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0)))
@@ -28,7 +29,7 @@ fn not_modified(req: &HttpRequest, etag: &str, last_modified: i64) -> bool {
         let Ok(value) = value.to_str() else {
             return false;
         };
-        return crate::assets::none_match(value, etag);
+        return super::files::none_match(value, etag);
     }
     match req.get_header::<IfModifiedSince>() {
         Some(IfModifiedSince(since)) => {
@@ -87,7 +88,7 @@ async fn serve(
 ) -> Result<HttpResponse, AppError> {
     // One primary-key lookup: read on this worker when a connection is idle, so a cache hit or a
     // 304 does not spend most of its time hopping to the blocking pool.
-    let current = db::run_quick(state, |conn| Ok(site::version(conn)?)).await?;
+    let current = db::run_quick(&state.db, |conn| Ok(site::version(conn)?)).await?;
     // The label is part of the representation: an alias-typed answer has its own ETag.
     let label = content_type
         .split(';')
@@ -100,7 +101,7 @@ async fn serve(
     let last_modified = current.changed_at.max(state.started_unix);
     // A change within the current second makes a date validator unreliable (a second change in
     // the same second would carry the same date): then send no Last-Modified, only the ETag.
-    let date_is_reliable = last_modified < db::unix_now();
+    let date_is_reliable = last_modified < clock::unix_now();
     let max_age = state.config.feed.cache_seconds;
     let mut response = HttpResponse::Ok();
     response
@@ -130,7 +131,7 @@ async fn serve(
             tally(state, event(format, Event::CacheMiss));
             let limit = state.config.feed.max_items;
             let (version, notes) =
-                db::run(state, move |conn| Ok(site::feed_snapshot(conn, limit)?)).await?;
+                db::run(&state.db, move |conn| Ok(site::feed_snapshot(conn, limit)?)).await?;
             let start = Instant::now();
             let input = FeedInput {
                 site: &state.config.site,

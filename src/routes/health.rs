@@ -11,9 +11,8 @@ use serde_json::json;
 use crate::auth::Owner;
 use crate::db::{self, migrate};
 use crate::monitoring;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views;
-use crate::views::layout::PageContext;
 
 /// The version compiled into this binary.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -73,7 +72,7 @@ struct Checks {
 
 async fn checks(state: &AppState, detailed: bool) -> Checks {
     let start = Instant::now();
-    let database = db::run(state, move |conn| {
+    let database = db::run(&state.db, move |conn| {
         if detailed {
             Ok(migrate::applied_migrations(conn)?)
         } else {
@@ -201,7 +200,7 @@ async fn owner_token(state: &AppState, req: &HttpRequest) -> bool {
 /// `GET /admin/health`: the details as a page.
 pub async fn page(state: web::Data<AppState>, owner: Owner) -> HttpResponse {
     let details = details(&state).await;
-    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
+    let ctx = state.page(Some(&owner.csrf_token));
     let html = monitoring::render(&state.metrics, "admin.health", || {
         views::health::page(&ctx, &details)
     });

@@ -9,9 +9,8 @@ use crate::auth::Owner;
 use crate::error::AppError;
 use crate::monitoring::report::{PoolGauges, Report};
 use crate::monitoring::{self, prometheus};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views;
-use crate::views::layout::PageContext;
 
 /// `?format=json`.
 #[derive(Debug, Deserialize)]
@@ -21,7 +20,7 @@ pub struct FormatQuery {
 
 /// The pool's gauges now.
 pub fn pool_gauges(state: &AppState) -> PoolGauges {
-    let pool = state.pool.state();
+    let pool = state.db.pool.state();
     PoolGauges {
         size: state.config.database.pool_size,
         connections: pool.connections,
@@ -56,7 +55,7 @@ pub async fn dashboard(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(report);
     }
-    let ctx = PageContext::new(&state, Some(&owner.csrf_token));
+    let ctx = state.page(Some(&owner.csrf_token));
     let html = monitoring::render(&state.metrics, "admin.metrics", || {
         views::metrics::dashboard(&ctx, &report)
     });

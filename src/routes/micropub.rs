@@ -11,13 +11,14 @@ use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
+use crate::clock;
 use crate::db::{self, media, notes};
 use crate::domain::media::{detect_image, is_media_name};
 use crate::domain::micropub::{self, Action, Create, MicropubError, Update};
 use crate::domain::{Note, Slug};
 use crate::error::AppError;
 use crate::indieauth::{IndieAuthError, TokenInfo, TokenVerdict};
-use crate::startup::{AppState, FORM_LIMIT};
+use crate::state::{AppState, FORM_LIMIT};
 
 /// Queries `GET /micropub` answers.
 const QUERIES: [&str; 4] = ["config", "source", "syndicate-to", "category"];
@@ -429,7 +430,7 @@ async fn create_post(
     }
     let note = create.into_note()?;
     let now = OffsetDateTime::now_utc();
-    let stored = db::run(state, move |conn| {
+    let stored = db::run(&state.db, move |conn| {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for upload in &uploads {
             media::insert(&tx, upload, now.unix_timestamp())?;
@@ -475,8 +476,8 @@ async fn update_post(
 ) -> Result<HttpResponse, AppError> {
     let slug = slug_of(state, url)?;
     let url = url.to_owned();
-    let now = db::unix_now();
-    let stored = db::run(state, move |conn| {
+    let now = clock::unix_now();
+    let stored = db::run(&state.db, move |conn| {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let note = notes::by_slug(&tx, &slug)?.ok_or_else(|| no_post(&url))?;
         if note.is_deleted() {
@@ -505,8 +506,8 @@ async fn update_post(
 async fn set_deleted(state: &AppState, url: &str, delete: bool) -> Result<HttpResponse, AppError> {
     let slug = slug_of(state, url)?;
     let url = url.to_owned();
-    let now = db::unix_now();
-    let note = db::run(state, move |conn| {
+    let now = clock::unix_now();
+    let note = db::run(&state.db, move |conn| {
         let note = notes::by_slug(conn, &slug)?.ok_or_else(|| no_post(&url))?;
         // Deleting a deleted post (or restoring a live one) changes nothing and succeeds.
         if note.is_deleted() != delete {
@@ -557,7 +558,7 @@ pub async fn query(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
         Some("category") => {
             let prefix = param("filter").unwrap_or_default().to_owned();
             let categories =
-                db::run(&state, move |conn| Ok(notes::categories(conn, &prefix)?)).await?;
+                db::run(&state.db, move |conn| Ok(notes::categories(conn, &prefix)?)).await?;
             json!({ "categories": categories })
         }
         Some("source") => match param("url") {
@@ -584,8 +585,10 @@ pub async fn query(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
                 };
                 let limit = number("limit", 20)?.min(100);
                 let offset = number("offset", 0)?;
-                let page =
-                    db::run(&state, move |conn| Ok(notes::newest(conn, limit, offset)?)).await?;
+                let page = db::run(&state.db, move |conn| {
+                    Ok(notes::newest(conn, limit, offset)?)
+                })
+                .await?;
                 let items: Vec<Value> = page
                     .iter()
                     .map(|note| {
@@ -618,7 +621,7 @@ pub async fn query(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
 async fn source(state: &AppState, url: &str, wanted: &[&str]) -> Result<Value, AppError> {
     let slug = slug_of(state, url)?;
     let owned_url = url.to_owned();
-    let note = db::run(state, move |conn| {
+    let note = db::run(&state.db, move |conn| {
         notes::by_slug(conn, &slug)?.ok_or_else(|| no_post(&owned_url))
     })
     .await?;
@@ -678,8 +681,11 @@ pub async fn upload(
         .site
         .absolute(&format!("media/{}", upload.name));
     let (name, size) = (upload.name.clone(), upload.data.len());
-    let now = db::unix_now();
-    db::run(&state, move |conn| Ok(media::insert(conn, &upload, now)?)).await?;
+    let now = clock::unix_now();
+    db::run(&state.db, move |conn| {
+        Ok(media::insert(conn, &upload, now)?)
+    })
+    .await?;
     let mut meta = Map::new();
     meta.insert("name".into(), name.into());
     meta.insert("bytes".into(), size.into());
@@ -705,7 +711,7 @@ pub async fn media_query(
         Some("config") => json!({ "q": ["config", "last"] }),
         // The newest upload (Micropub extension), so a client can find what it just sent.
         Some("last") => {
-            let last = db::run(&state, move |conn| Ok(media::last_name(conn)?)).await?;
+            let last = db::run(&state.db, move |conn| Ok(media::last_name(conn)?)).await?;
             match last {
                 Some(name) => {
                     json!({ "url": state.config.site.absolute(&format!("media/{name}")) })
@@ -739,10 +745,10 @@ pub async fn serve(
     if !is_media_name(&name) {
         return Err(AppError::NotFound);
     }
-    let file = db::run(&state, move |conn| Ok(media::by_name(conn, &name)?))
+    let file = db::run(&state.db, move |conn| Ok(media::by_name(conn, &name)?))
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(crate::assets::stored_file(
+    Ok(super::files::stored_file(
         &req,
         &format!("\"{}\"", file.sha256),
         "public, max-age=31536000, immutable",

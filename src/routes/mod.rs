@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod feeds;
+pub mod files;
 pub mod health;
 pub mod metrics;
 pub mod micropub;

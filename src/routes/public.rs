@@ -8,7 +8,7 @@ use crate::db::{self, notes};
 use crate::domain::{Cursor, Slug};
 use crate::error::AppError;
 use crate::monitoring;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views;
 use crate::views::layout::PageContext;
 
@@ -37,7 +37,7 @@ pub async fn home(
 ) -> Result<HttpResponse, AppError> {
     let before = parse_cursor(query.before.as_deref())?;
     let per_page = state.config.notes_per_page;
-    let mut page = db::run(&state, move |conn| {
+    let mut page = db::run(&state.db, move |conn| {
         Ok(notes::visible_page(conn, before, per_page + 1)?)
     })
     .await?;
@@ -47,7 +47,7 @@ pub async fn home(
     } else {
         None
     };
-    let ctx = PageContext::new(&state, owner.as_ref().map(|o| o.csrf_token.as_str()));
+    let ctx = state.page(owner.as_ref().map(|o| o.csrf_token.as_str()));
     let html = monitoring::render(&state.metrics, "home", || {
         views::notes::home(&ctx, &page, older, before.is_none())
     });
@@ -88,7 +88,7 @@ pub async fn note(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let slug = Slug::parse(&slug).map_err(|_| AppError::NotFound)?;
-    let note = db::run(&state, move |conn| Ok(notes::by_slug(conn, &slug)?))
+    let note = db::run(&state.db, move |conn| Ok(notes::by_slug(conn, &slug)?))
         .await?
         .ok_or(AppError::NotFound)?;
     // A draft never existed for visitors, deleted or not.
@@ -98,7 +98,7 @@ pub async fn note(
     if note.is_deleted() {
         return Err(AppError::Gone);
     }
-    let ctx = PageContext::new(&state, owner.as_ref().map(|o| o.csrf_token.as_str()));
+    let ctx = state.page(owner.as_ref().map(|o| o.csrf_token.as_str()));
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(cache_control(owner.is_some()))

@@ -9,9 +9,8 @@ use crate::db::{self, search};
 use crate::domain::search::{SearchQuery, highlight};
 use crate::error::AppError;
 use crate::monitoring;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views;
-use crate::views::layout::PageContext;
 
 /// Results per page of the search page.
 pub const PAGE_SIZE: u32 = 10;
@@ -84,7 +83,7 @@ async fn run_search(
     offset: u32,
 ) -> Result<(Vec<ResultItem>, u64), AppError> {
     let fts = query.fts(owner);
-    let results = db::run(state, move |conn| {
+    let results = db::run(&state.db, move |conn| {
         Ok(search::search(conn, &fts, limit, offset)?)
     })
     .await?;
@@ -112,7 +111,7 @@ pub async fn page(
     if !state.config.search_enabled {
         return Err(AppError::NotFound);
     }
-    let ctx = PageContext::new(&state, owner.as_ref().map(|o| o.csrf_token.as_str()));
+    let ctx = state.page(owner.as_ref().map(|o| o.csrf_token.as_str()));
     let raw = query.q.as_deref().unwrap_or("");
     let page_number = number(query.page.as_deref(), "page", 1, 1)?;
     let view = if raw.trim().is_empty() && query.q.is_none() {

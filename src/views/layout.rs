@@ -7,7 +7,6 @@ use std::sync::Arc;
 use crate::assets;
 use crate::config::{Config, SiteConfig};
 use crate::indieauth::Endpoints;
-use crate::startup::AppState;
 
 /// What the frame needs to know about the request.
 pub struct PageContext<'a> {
@@ -19,18 +18,7 @@ pub struct PageContext<'a> {
     pub endpoints: Option<Arc<Endpoints>>,
 }
 
-impl<'a> PageContext<'a> {
-    /// A context for a visitor, or for the owner when `owner_csrf` is given. Uses the
-    /// endpoints already discovered and refreshes them in the background when stale.
-    pub fn new(state: &'a AppState, owner_csrf: Option<&'a str>) -> Self {
-        state.indieauth.refresh_in_background();
-        PageContext {
-            config: &state.config,
-            owner_csrf,
-            endpoints: state.indieauth.cached_endpoints(),
-        }
-    }
-
+impl PageContext<'_> {
     /// The site identity.
     pub fn site(&self) -> &SiteConfig {
         &self.config.site

@@ -299,6 +299,7 @@ async fn the_session_cookie_is_http_only_and_lax_and_logout_ends_the_session() {
         .unwrap();
     let stored: i64 = app
         .state
+        .db
         .pool
         .get()
         .unwrap()

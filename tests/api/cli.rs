@@ -107,7 +107,7 @@ async fn backup_while_writing_is_a_consistent_verified_prefix() {
         move || {
             let mut written = 0u32;
             while !stop.load(Ordering::Relaxed) {
-                let mut conn = state.pool.get().unwrap();
+                let mut conn = state.db.pool.get().unwrap();
                 let note = starpunk::domain::NewNote::from_markdown(
                     starpunk::domain::NoteContent::markdown(format!(
                         "Written during backup {written}"
@@ -284,7 +284,7 @@ async fn export_then_import_into_a_fresh_site_reproduces_every_note() {
     .await;
     {
         // Properties as a Micropub client would leave them, and a name.
-        let conn = app.state.pool.get().unwrap();
+        let conn = app.state.db.pool.get().unwrap();
         conn.execute(
             "UPDATE notes SET name = 'Titled', properties = ?1 WHERE id = 1",
             [r#"{"category":["rust","web"],"photo":[{"value":"https://example.com/a.jpg","alt":"A"}],"checkin":[{"type":["h-card"],"properties":{"name":["Café"]}}]}"#],
@@ -318,10 +318,11 @@ async fn export_then_import_into_a_fresh_site_reproduces_every_note() {
         .collect::<Result<_, _>>()
         .unwrap()
     };
-    let original = rows(&app.state.pool);
+    let original = rows(&app.state.db.pool);
     let png: &[u8] = include_bytes!("../fixtures/pixel.png");
     let media_name = "0123456789abcdef0123456789abcdef.png";
     app.state
+        .db
         .pool
         .get()
         .unwrap()
@@ -381,7 +382,7 @@ async fn export_then_import_into_a_fresh_site_reproduces_every_note() {
     );
 
     let imported = spawn_app_in_existing(fresh).await;
-    let copied = rows(&imported.state.pool);
+    let copied = rows(&imported.state.db.pool);
     assert_eq!(copied.len(), original.len());
     for (a, b) in original.iter().zip(&copied) {
         let props_a: serde_json::Value = serde_json::from_str(&a.9).unwrap();

@@ -81,7 +81,7 @@ async fn a_wrong_method_is_a_405_page() {
 async fn an_oversized_form_is_413_and_stores_nothing() {
     let app = spawn_app().await;
     let csrf = app.login().await;
-    let huge = "x".repeat(starpunk::startup::FORM_LIMIT + 10);
+    let huge = "x".repeat(starpunk::state::FORM_LIMIT + 10);
     let res = app
         .post_form("/admin/new", &[("csrf_token", &csrf), ("content", &huge)])
         .await;
@@ -153,7 +153,7 @@ async fn malformed_forms_are_400_not_500() {
 async fn an_exhausted_database_pool_is_a_503_page_not_a_500() {
     let app =
         crate::helpers::spawn_app_with(&[("DB_POOL_SIZE", "1"), ("DB_POOL_TIMEOUT", "0.2")]).await;
-    let held = app.state.pool.get().unwrap();
+    let held = app.state.db.pool.get().unwrap();
     let res = app.get("/").await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());

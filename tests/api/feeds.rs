@@ -73,7 +73,7 @@ async fn every_format_lists_published_notes_newest_first_with_stable_ids() {
     // Editing a note keeps its id.
     let (_, id) = app.newest_note().await;
     let _ = id;
-    let conn = app.state.pool.get().unwrap();
+    let conn = app.state.db.pool.get().unwrap();
     let note4: i64 = conn
         .query_row("SELECT id FROM notes WHERE slug = 'feed-note-4'", [], |r| {
             r.get(0)

@@ -4,7 +4,8 @@ use actix_web::web;
 use reqwest::{Response, StatusCode, header};
 use scraper::{Html, Selector};
 use starpunk::config::Config;
-use starpunk::startup::{AppState, Application};
+use starpunk::startup::Application;
+use starpunk::state::AppState;
 use tempfile::TempDir;
 
 /// A running application on a free port with its own temporary data directory.
@@ -128,6 +129,7 @@ impl TestApp {
     /// How many notes the database holds, in every state.
     pub fn note_count(&self) -> i64 {
         self.state
+            .db
             .pool
             .get()
             .unwrap()
@@ -137,7 +139,7 @@ impl TestApp {
 
     /// Slug and id of the most recently created note, read from the database.
     pub async fn newest_note(&self) -> (String, i64) {
-        let conn = self.state.pool.get().unwrap();
+        let conn = self.state.db.pool.get().unwrap();
         conn.query_row(
             "SELECT slug, id FROM notes ORDER BY id DESC LIMIT 1",
             [],

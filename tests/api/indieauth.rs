@@ -189,6 +189,7 @@ async fn unknown_or_missing_state_is_refused() {
     let authorization = start(&app).await;
     let callback = approve(&app, &authorization).await;
     app.state
+        .db
         .pool
         .get()
         .unwrap()
@@ -283,6 +284,7 @@ async fn an_unreachable_profile_or_server_gives_a_page_not_a_crash() {
     let state = param(&authorization, "state").unwrap();
     // Point the pending login at the dead server by discovering it from a profile that moved.
     app.state
+        .db
         .pool
         .get()
         .unwrap()
@@ -442,8 +444,8 @@ async fn pending_logins_are_bounded() {
     let peer = Peer::start(Advertise::Html).await;
     let app = app_owned_by(&peer).await;
     {
-        let conn = app.state.pool.get().unwrap();
-        let now = starpunk::db::unix_now();
+        let conn = app.state.db.pool.get().unwrap();
+        let now = starpunk::clock::unix_now();
         for i in 0..1000 {
             conn.execute(
                 "INSERT INTO auth_states (state_hash, code_verifier, authorization_endpoint, \
@@ -457,6 +459,7 @@ async fn pending_logins_are_bounded() {
     let authorization = start(&app).await;
     let pending: i64 = app
         .state
+        .db
         .pool
         .get()
         .unwrap()

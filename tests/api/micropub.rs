@@ -835,6 +835,7 @@ async fn media_types_come_from_content_and_size_is_limited() {
     let stored: i64 = mp
         .app
         .state
+        .db
         .pool
         .get()
         .unwrap()
@@ -894,7 +895,7 @@ async fn t802_the_token_is_never_stored() {
         json!({"content": ["no token kept"]}),
         "no access_token, no mp-slug"
     );
-    let conn = mp.app.state.pool.get().unwrap();
+    let conn = mp.app.state.db.pool.get().unwrap();
     let leaked: i64 = conn
         .query_row(
             "SELECT count(*) FROM notes WHERE instr(properties, ?1) OR instr(content, ?1)",
@@ -1140,6 +1141,7 @@ async fn published_drafts_names_and_photo_only_posts() {
     let (published_at, published): (i64, bool) = mp
         .app
         .state
+        .db
         .pool
         .get()
         .unwrap()
@@ -1237,7 +1239,7 @@ async fn malformed_bodies_are_400_and_store_nothing() {
     }
     let res = send("text/plain", b"content=x".to_vec()).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let huge = format!("content={}", "a".repeat(starpunk::startup::FORM_LIMIT + 1));
+    let huge = format!("content={}", "a".repeat(starpunk::state::FORM_LIMIT + 1));
     let res = send("application/x-www-form-urlencoded", huge.into_bytes())
         .await
         .unwrap();

@@ -12,7 +12,7 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
     let csrf = app.login().await;
     let (slug, _) = app.create_note(&csrf, "Survives a restart", true).await;
     let applied =
-        starpunk::db::migrate::applied_migrations(&app.state.pool.get().unwrap()).unwrap();
+        starpunk::db::migrate::applied_migrations(&app.state.db.pool.get().unwrap()).unwrap();
     assert_eq!(
         applied,
         [
@@ -25,7 +25,7 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
 
     // Build a second application on the same (existing, migrated) database.
     let again = Application::build(config_for(&path, &[])).expect("an existing database opens");
-    let conn = again.state().pool.get().unwrap();
+    let conn = again.state().db.pool.get().unwrap();
     let found: String = conn
         .query_row("SELECT slug FROM notes", [], |r| r.get(0))
         .unwrap();
@@ -43,6 +43,7 @@ async fn a_database_written_by_a_newer_starpunk_is_refused() {
     {
         let app = Application::build(config_for(&path, &[])).unwrap();
         app.state()
+            .db
             .pool
             .get()
             .unwrap()

@@ -205,7 +205,7 @@ async fn a_slow_statement_is_recorded_and_listed_even_at_rate_zero() {
     // A genuinely slow statement on a pooled connection: no wrapper, only the pool's hook.
     tokio::task::spawn_blocking(move || {
         let _store = monitoring::db::enter(Some(state.metrics.clone()));
-        let conn = state.pool.get().unwrap();
+        let conn = state.db.pool.get().unwrap();
         let n: i64 = conn
             .query_row(
                 "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) \
