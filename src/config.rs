@@ -735,7 +735,7 @@ fn persisted_secret(data_path: &Path) -> std::io::Result<Secret> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    let secret = crate::auth::random_token();
+    let secret = crate::secret::random_token();
     write_private(&path, &secret)?;
     Ok(Secret::new(secret))
 }

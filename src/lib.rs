@@ -16,6 +16,7 @@ pub mod feeds;
 pub mod indieauth;
 pub mod monitoring;
 pub mod routes;
+pub mod secret;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

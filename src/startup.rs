@@ -153,15 +153,17 @@ impl Application {
             boot_id: format!("{:08x}", fastrand::u32(..)),
         });
         let app_state = state.clone();
-        // The middleware below the state reach only what they need: the metrics store and the
-        // site identity.
+        // Middleware and extractors below the state reach only what they need: the metrics
+        // store, the site identity and the IndieAuth client.
         let metrics_data = web::Data::from(state.metrics.clone());
         let site_data = web::Data::new(state.config.site.clone());
+        let indieauth_data = web::Data::from(state.indieauth.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(metrics_data.clone())
                 .app_data(site_data.clone())
+                .app_data(indieauth_data.clone())
                 .app_data(
                     web::FormConfig::default()
                         .limit(crate::state::FORM_LIMIT)

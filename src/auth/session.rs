@@ -13,11 +13,12 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::auth::{csrf, hash_token};
+use crate::auth::csrf;
 use crate::clock;
 use crate::config::Config;
 use crate::db::{self, sessions};
 use crate::error::AppError;
+use crate::secret::hash_token;
 use crate::state::AppState;
 
 /// Name of the session cookie.

@@ -12,13 +12,14 @@ use base64::Engine;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use crate::auth::Owner;
 use crate::auth::session::{removal_cookie, session_cookie};
-use crate::auth::{Owner, hash_token, random_token};
 use crate::clock;
 use crate::db::{self, auth_states, sessions};
 use crate::error::AppError;
 use crate::indieauth::{IndieAuthError, canonical_me};
 use crate::routes::see_other;
+use crate::secret::{hash_token, random_token};
 use crate::state::AppState;
 use crate::views;
 

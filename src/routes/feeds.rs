@@ -209,7 +209,7 @@ pub async fn negotiated(
 /// `GET /opml.xml`: the three feeds as an OPML 2.0 outline.
 pub async fn opml(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let body = feeds::opml::opml(&state.config.site);
-    let etag = format!("\"opml-{}\"", &crate::auth::hash_token(&body)[..16]);
+    let etag = format!("\"opml-{}\"", &crate::secret::hash_token(&body)[..16]);
     let modified = state.started_unix;
     let max_age = state.config.feed.cache_seconds;
     let unchanged = not_modified(&req, &etag, modified);

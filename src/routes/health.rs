@@ -5,64 +5,20 @@ use std::time::Instant;
 
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Serialize;
 use serde_json::json;
+
+use actix_web::FromRequest;
 
 use crate::auth::Owner;
 use crate::db::{self, migrate};
+use crate::indieauth::Credentials;
 use crate::monitoring;
+use crate::monitoring::health::{Details, Memory, disk_space, probe_writable};
 use crate::state::AppState;
 use crate::views;
 
 /// The version compiled into this binary.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// What `/health?detailed=true` and `/admin/health` report.
-#[derive(Debug, Serialize)]
-pub struct Details {
-    /// `ok` or `error`.
-    pub status: &'static str,
-    /// This binary's version.
-    pub version: &'static str,
-    /// Seconds since start.
-    pub uptime_seconds: u64,
-    /// Failed checks, by name.
-    pub failed: serde_json::Map<String, serde_json::Value>,
-    /// Time for a trivial query round trip through the pool, ms.
-    pub database_latency_ms: Option<f64>,
-    /// Pool gauges.
-    pub pool: monitoring::report::PoolGauges,
-    /// Applied migrations, in order.
-    pub migrations_applied: Vec<String>,
-    /// Migrations compiled into the binary.
-    pub migrations_known: usize,
-    /// Free and total bytes on the data directory's file system.
-    pub disk: Option<Disk>,
-    /// Resident memory and its high-water mark, bytes.
-    pub memory: Option<Memory>,
-    /// The data directory.
-    pub data_path: String,
-    /// `METRICS_ENABLED`.
-    pub metrics_enabled: bool,
-}
-
-/// Disk space.
-#[derive(Debug, Serialize)]
-pub struct Disk {
-    /// Bytes available to starpunk.
-    pub free_bytes: u64,
-    /// Size of the file system.
-    pub total_bytes: u64,
-}
-
-/// Memory.
-#[derive(Debug, Serialize)]
-pub struct Memory {
-    /// Resident set size.
-    pub rss_bytes: u64,
-    /// High-water mark.
-    pub peak_rss_bytes: u64,
-}
 
 struct Checks {
     failed: serde_json::Map<String, serde_json::Value>,
@@ -162,7 +118,7 @@ pub async fn health(
         .query_string()
         .split('&')
         .any(|kv| kv == "detailed=true");
-    let detailed = asked && (owner.is_some() || owner_token(&state, &req).await);
+    let detailed = asked && (owner.is_some() || owner_token(&req).await);
     let mut response = if detailed {
         let details = details(&state).await;
         if details.failed.is_empty() {
@@ -190,11 +146,10 @@ pub async fn health(
 
 /// Whether the request carries a Bearer token of the owner's (verified like Micropub's; an
 /// unreachable token endpoint means no).
-async fn owner_token(state: &AppState, req: &HttpRequest) -> bool {
-    match crate::routes::micropub::header_token(req) {
-        Ok(Some(token)) => crate::routes::micropub::verify(state, &token).await.is_ok(),
-        _ => false,
-    }
+async fn owner_token(req: &HttpRequest) -> bool {
+    Credentials::extract(req)
+        .await
+        .is_ok_and(|credentials| credentials.authenticated())
 }
 
 /// `GET /admin/health`: the details as a page.
@@ -213,37 +168,4 @@ pub async fn page(state: web::Data<AppState>, owner: Owner) -> HttpResponse {
         .content_type("text/html; charset=utf-8")
         .insert_header((CACHE_CONTROL, "no-store"))
         .body(html)
-}
-
-/// Creates, writes and removes a small file in the data directory.
-fn probe_writable(dir: &std::path::Path) -> std::io::Result<()> {
-    let probe = dir.join(format!(
-        ".health-{}-{:016x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    std::fs::write(&probe, b"ok")?;
-    std::fs::remove_file(&probe)
-}
-
-/// Free and total space of the file system holding `path` (`statvfs`).
-// The statvfs field types differ between platforms (u32 on some), hence the casts.
-#[allow(clippy::unnecessary_cast)]
-fn disk_space(path: &std::path::Path) -> Option<Disk> {
-    use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `c_path` is a valid NUL-terminated string and `stat` points to writable memory
-    // of the right type; statvfs only writes into it and we read it only on success.
-    let rc = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) };
-    if rc != 0 {
-        return None;
-    }
-    // SAFETY: statvfs returned 0, so it initialised the struct.
-    let stat = unsafe { stat.assume_init() };
-    let block = stat.f_frsize as u64;
-    Some(Disk {
-        free_bytes: stat.f_bavail as u64 * block,
-        total_bytes: stat.f_blocks as u64 * block,
-    })
 }

@@ -17,7 +17,7 @@ use crate::domain::media::{detect_image, is_media_name};
 use crate::domain::micropub::{self, Action, Create, MicropubError, Update};
 use crate::domain::{Note, Slug};
 use crate::error::AppError;
-use crate::indieauth::{IndieAuthError, TokenInfo, TokenVerdict};
+use crate::indieauth::{Credentials, TokenInfo};
 use crate::state::{AppState, FORM_LIMIT};
 
 /// Queries `GET /micropub` answers.
@@ -30,64 +30,6 @@ const MAX_FILES_TOTAL_FACTOR: usize = 4;
 impl From<MicropubError> for AppError {
     fn from(e: MicropubError) -> Self {
         AppError::BadRequest(e.0)
-    }
-}
-
-/// The token of `Authorization: Bearer …`, if the header is present.
-pub(crate) fn header_token(req: &HttpRequest) -> Result<Option<String>, AppError> {
-    let mut values = req.headers().get_all(header::AUTHORIZATION);
-    let Some(value) = values.next() else {
-        return Ok(None);
-    };
-    if values.next().is_some() {
-        return Err(AppError::BadRequest(
-            "Send one Authorization header, not several.".into(),
-        ));
-    }
-    let value = value.to_str().unwrap_or("");
-    match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(Some(token.trim().to_owned()))
-        }
-        _ => Err(AppError::Unauthorized(
-            "The Authorization header must be `Bearer <token>`.".into(),
-        )),
-    }
-}
-
-/// A request's credentials. A header token is verified before any body is read, so strangers
-/// cannot make us buffer uploads; a token from the body (or a GET's query) is verified once the
-/// body has been read.
-struct Credentials {
-    header: Option<String>,
-    verified: Option<TokenInfo>,
-}
-
-impl Credentials {
-    /// Reads and, when present, verifies the `Authorization` header.
-    async fn from_header(state: &AppState, req: &HttpRequest) -> Result<Self, AppError> {
-        let header = header_token(req)?;
-        let verified = match &header {
-            Some(token) => Some(verify(state, token).await?),
-            None => None,
-        };
-        Ok(Credentials { header, verified })
-    }
-
-    /// Whether a header token has already been verified.
-    fn authenticated(&self) -> bool {
-        self.verified.is_some()
-    }
-
-    /// The verified token, given the token found in the body or query, if any.
-    async fn finish(self, state: &AppState, body: Option<String>) -> Result<TokenInfo, AppError> {
-        let token = one_token(self.header, body)?;
-        match self.verified {
-            Some(info) => Ok(info),
-            None => verify(state, &token).await,
-        }
     }
 }
 
@@ -104,44 +46,6 @@ fn first<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
-}
-
-/// The one token of a request: header or body, never both (RFC 6750 §2).
-fn one_token(header: Option<String>, body: Option<String>) -> Result<String, AppError> {
-    match (header, body) {
-        (Some(_), Some(_)) => Err(AppError::BadRequest(
-            "Send the access token either in the Authorization header or in the body, not both."
-                .into(),
-        )),
-        (Some(t), None) | (None, Some(t)) => Ok(t),
-        (None, None) => Err(AppError::Unauthorized(
-            "No access token: send `Authorization: Bearer <token>` or `access_token`.".into(),
-        )),
-    }
-}
-
-/// Verifies a token at the owner's token endpoint (or the cache) and checks it is the owner's.
-pub(crate) async fn verify(state: &AppState, token: &str) -> Result<TokenInfo, AppError> {
-    let verification = state.indieauth.verify(token).await.map_err(|e| match e {
-        IndieAuthError::NoOwner => AppError::Forbidden(
-            "This site has no owner (ADMIN_ME is not set), so no token can be accepted.".into(),
-        ),
-        other => AppError::Unavailable(format!("The access token could not be verified: {other}.")),
-    })?;
-    state.metrics.tally(if verification.cached {
-        "micropub.token_cache_hit"
-    } else {
-        "micropub.token_cache_miss"
-    });
-    match verification.verdict {
-        TokenVerdict::Valid(info) => Ok(info),
-        TokenVerdict::Invalid(why) => Err(AppError::InvalidToken(format!(
-            "The access token was not accepted: {why}."
-        ))),
-        TokenVerdict::WrongOwner(me) => Err(AppError::Forbidden(format!(
-            "The access token belongs to {me}, not to this site's owner."
-        ))),
-    }
 }
 
 /// Checks a verified token's scope. A `create` token may also upload media.
@@ -382,17 +286,17 @@ fn image(bytes: Vec<u8>) -> Result<media::Media, AppError> {
 
 /// `POST /micropub`: create, update, delete or undelete.
 pub async fn post(
+    credentials: Credentials,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let credentials = Credentials::from_header(&state, &req).await?;
     let (body, files) = read_body(&state, &req, payload, credentials.authenticated()).await?;
     let request = match body {
         Body::Json(value) => micropub::from_json(value)?,
         Body::Fields(pairs) => micropub::from_form(pairs)?,
     };
-    let info = credentials.finish(&state, request.body_token).await?;
+    let info = credentials.finish(request.body_token).await?;
     require(&info, request.action.scope())?;
     if !files.is_empty() && !matches!(request.action, Action::Create(_)) {
         return Err(AppError::BadRequest(
@@ -534,14 +438,15 @@ fn event_meta(note: &Note, via: &str) -> Map<String, Value> {
 }
 
 /// `GET /micropub?q=…`: `config`, `source` (one post or a list), `syndicate-to`, `category`.
-pub async fn query(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn query(
+    credentials: Credentials,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let pairs = query_pairs(&req);
     let param = |name: &str| first(&pairs, name);
     let query_token = param("access_token").map(str::to_owned);
-    Credentials::from_header(&state, &req)
-        .await?
-        .finish(&state, query_token)
-        .await?;
+    credentials.finish(query_token).await?;
     let site = &state.config.site;
     let body = match param("q") {
         Some("config") => json!({
@@ -643,11 +548,11 @@ async fn source(state: &AppState, url: &str, wanted: &[&str]) -> Result<Value, A
 
 /// `POST /micropub/media`: one image in the multipart part `file`; 201 with its URL.
 pub async fn upload(
+    credentials: Credentials,
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let credentials = Credentials::from_header(&state, &req).await?;
     let is_multipart = req
         .mime_type()
         .ok()
@@ -667,7 +572,7 @@ pub async fn upload(
             "`access_token` may be given only once.".into(),
         ));
     }
-    let info = credentials.finish(&state, body_token).await?;
+    let info = credentials.finish(body_token).await?;
     require(&info, "media")?;
     let mut files = files.into_iter().filter(|f| f.field == "file");
     let (Some(file), None) = (files.next(), files.next()) else {
@@ -697,15 +602,13 @@ pub async fn upload(
 
 /// `GET /micropub/media?q=…`: the media endpoint's own `q=config`.
 pub async fn media_query(
+    credentials: Credentials,
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let pairs = query_pairs(&req);
     let query_token = first(&pairs, "access_token").map(str::to_owned);
-    let info = Credentials::from_header(&state, &req)
-        .await?
-        .finish(&state, query_token)
-        .await?;
+    let info = credentials.finish(query_token).await?;
     require(&info, "media")?;
     let body = match first(&pairs, "q") {
         Some("config") => json!({ "q": ["config", "last"] }),

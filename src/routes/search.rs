@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::monitoring;
 use crate::state::AppState;
 use crate::views;
+use crate::views::search::ResultItem;
 
 /// Results per page of the search page.
 pub const PAGE_SIZE: u32 = 10;
@@ -32,23 +33,6 @@ pub struct ApiQuery {
     q: Option<String>,
     limit: Option<String>,
     offset: Option<String>,
-}
-
-/// One result as shown or served.
-#[derive(Debug, Clone, Serialize)]
-pub struct ResultItem {
-    /// The note's slug.
-    pub slug: String,
-    /// Absolute permalink.
-    pub url: String,
-    /// The note's name or first words.
-    pub title: String,
-    /// RFC 3339.
-    pub published: String,
-    /// Excerpt as HTML: escaped text with `<mark>` around matches.
-    pub excerpt_html: String,
-    /// Whether the note is a draft (only the owner sees drafts).
-    pub draft: bool,
 }
 
 /// What the API answers.

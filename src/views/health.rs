@@ -3,7 +3,7 @@
 use maud::{Markup, html};
 
 use super::layout::{PageContext, page as layout};
-use crate::routes::health::Details;
+use crate::monitoring::health::Details;
 
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))

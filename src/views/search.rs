@@ -3,7 +3,24 @@
 use maud::{Markup, PreEscaped, html};
 
 use super::layout::{PageContext, page as layout};
-use crate::routes::search::ResultItem;
+use serde::Serialize;
+
+/// One result as shown or served.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultItem {
+    /// The note's slug.
+    pub slug: String,
+    /// Absolute permalink.
+    pub url: String,
+    /// The note's name or first words.
+    pub title: String,
+    /// RFC 3339.
+    pub published: String,
+    /// Excerpt as HTML: escaped text with `<mark>` around matches.
+    pub excerpt_html: String,
+    /// Whether the note is a draft (only the owner sees drafts).
+    pub draft: bool,
+}
 
 /// What the page shows.
 pub enum SearchView {
