@@ -5,6 +5,7 @@
 //! `access_token` and the `mp-*` commands; the note's body, title, date and visibility are
 //! derived from them on every write.
 
+use crate::error::AppError;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use time::format_description::well_known::{Iso8601, Rfc3339};
@@ -16,6 +17,13 @@ use super::{NewNote, NoteContent};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct MicropubError(pub String);
+
+/// A malformed Micropub request is a 400 naming what is wrong.
+impl From<MicropubError> for AppError {
+    fn from(e: MicropubError) -> Self {
+        AppError::BadRequest(e.0)
+    }
+}
 
 fn bad(message: impl Into<String>) -> MicropubError {
     MicropubError(message.into())

@@ -138,6 +138,19 @@ impl Verifier {
     }
 }
 
+/// Checks a verified token's scope. A `create` token may also upload media.
+pub fn require(info: &TokenInfo, scope: &'static str) -> Result<(), AppError> {
+    let granted = info.has_scope(scope)
+        || (scope == "media" && info.has_scope("create"))
+        // `post` is the pre-2016 IndieAuth name of `create`, still sent by older clients.
+        || (scope == "create" && info.has_scope("post"));
+    if granted {
+        Ok(())
+    } else {
+        Err(AppError::InsufficientScope { scope })
+    }
+}
+
 /// The one token of a request: header or body, never both (RFC 6750 §2).
 fn one_token(header: Option<String>, body: Option<String>) -> Result<String, AppError> {
     match (header, body) {
@@ -149,5 +162,32 @@ fn one_token(header: Option<String>, body: Option<String>) -> Result<String, App
         (None, None) => Err(AppError::Unauthorized(
             "No access token: send `Authorization: Bearer <token>` or `access_token`.".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(scopes: &[&str]) -> TokenInfo {
+        TokenInfo {
+            me: "https://me.example/".into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+            client_id: None,
+        }
+    }
+
+    #[test]
+    fn scopes_cover_their_actions_only() {
+        assert!(require(&info(&["create"]), "create").is_ok());
+        assert!(
+            require(&info(&["create"]), "media").is_ok(),
+            "create may upload"
+        );
+        assert!(require(&info(&["post"]), "create").is_ok(), "legacy scope");
+        assert!(require(&info(&["media"]), "create").is_err());
+        assert!(require(&info(&["create"]), "update").is_err());
+        assert!(require(&info(&["delete"]), "undelete").is_err());
+        assert!(require(&info(&[]), "delete").is_err());
     }
 }

@@ -69,7 +69,8 @@ async fn seed_bug_1_large_and_streamed_bodies_pass_through_untouched() {
     let server = HttpServer::new(move || {
         let body = body.clone();
         App::new()
-            .app_data(state.clone())
+            // The middleware reads the metrics store from the app data.
+            .app_data(web::Data::from(state.metrics.clone()))
             .wrap(from_fn(monitoring::http::track))
             .route(
                 "/large",
