@@ -10,30 +10,12 @@ pub mod health;
 pub mod http;
 pub mod memory;
 pub mod prometheus;
+pub mod records;
+mod render;
 pub mod report;
 pub mod request_id;
 pub mod store;
 
-pub use store::{
-    Admission, Aggregate, DbMeta, HttpMeta, MemorySample, Metadata, Metrics, OpType, Sample,
-    Snapshot,
-};
-
-use std::time::Instant;
-
-use maud::Markup;
-
-/// Renders a page and records the render time under `render`/`name`.
-pub fn render(metrics: &Metrics, name: &str, page: impl FnOnce() -> Markup) -> String {
-    if !metrics.enabled() {
-        return page().into_string();
-    }
-    let start = Instant::now();
-    let html = page().into_string();
-    metrics.record(OpType::Render, name, start.elapsed(), false, false, || {
-        let mut meta = serde_json::Map::new();
-        meta.insert("bytes".into(), html.len().into());
-        Metadata::Fields(meta)
-    });
-    html
-}
+pub use records::{DbMeta, HttpMeta, MemorySample, Metadata, OpType, Sample};
+pub use render::render;
+pub use store::{Admission, Aggregate, Metrics, Snapshot};

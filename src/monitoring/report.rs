@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{OpType, Sample, Snapshot, store::MemorySample};
+use super::records::{MemorySample, OpType, Sample};
+use super::store::Snapshot;
 
 /// Counts and HTTP latency of one minute.
 #[derive(Debug, Clone, Copy, Serialize)]
