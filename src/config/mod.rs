@@ -6,15 +6,15 @@
 //! [`Config::load`] turns it into typed values and collects *every* problem before failing, so a
 //! bad deployment is told all that is wrong at once.
 //!
-//! The typed settings live in `settings.rs`, the loading and validation in `load.rs`.
+//! The typed settings live in `settings.rs`, the raw values and their parser in `parse.rs`,
+//! reading the environment in `load.rs`.
 
 mod load;
+mod parse;
 mod settings;
 
-pub use load::{
-    ConfigErrors, ConfigProblem, KNOWN_VARIABLES, Loaded, RawConfig, SESSION_SECRET_FILE,
-    unknown_variable_warnings,
-};
+pub use load::{KNOWN_VARIABLES, Loaded, unknown_variable_warnings};
+pub use parse::{ConfigErrors, ConfigProblem, RawConfig, SESSION_SECRET_FILE};
 pub use settings::{
     Config, DatabaseConfig, FeedConfig, MetricsConfig, SamplingRates, Secret, SiteConfig,
     is_local_host,
