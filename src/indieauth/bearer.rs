@@ -12,8 +12,8 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 
-use super::client::{IndieAuth, IndieAuthError};
-use super::tokens::{TokenInfo, TokenVerdict};
+use super::client::IndieAuth;
+use super::model::{IndieAuthError, TokenInfo, TokenVerdict};
 use crate::error::AppError;
 use crate::monitoring::Metrics;
 

@@ -10,8 +10,7 @@ use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::discovery::Endpoints;
-use super::tokens::TokenVerdict;
+use super::model::{Endpoints, IndieAuthError, TokenVerdict};
 
 /// Time allowed for each outgoing request.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -19,25 +18,6 @@ pub const TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_REDIRECTS: usize = 5;
 /// Largest profile page or JSON document read.
 const MAX_DOCUMENT_BYTES: usize = 1024 * 1024;
-
-/// What went wrong talking to another server.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum IndieAuthError {
-    /// `ADMIN_ME` is not set.
-    #[error("ADMIN_ME is not set, so this site has no owner to log in or verify tokens for")]
-    NoOwner,
-    /// The server could not be reached, timed out or failed (5xx).
-    #[error("{0}")]
-    Unreachable(String),
-    /// The server answered, but not with what the protocol requires.
-    #[error("{0}")]
-    Invalid(String),
-    /// A URL is plain http on a non-loopback host.
-    #[error(
-        "{0} is not https; IndieAuth needs https unless the host is loopback or DEV_MODE is on"
-    )]
-    Insecure(String),
-}
 
 /// The IndieAuth client of one application.
 #[derive(Debug)]

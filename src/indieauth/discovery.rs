@@ -8,28 +8,14 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use url::Url;
 
-use super::client::{IndieAuth, IndieAuthError, is_secure_enough, lock, read_limited, unreachable};
+use super::client::{IndieAuth, is_secure_enough, lock, read_limited, unreachable};
 use super::links::{self, Link};
+use super::model::{Endpoints, IndieAuthError};
 
 /// How long discovered endpoints are reused.
 pub const DISCOVERY_TTL: Duration = Duration::from_secs(60 * 60);
 /// How long a failed discovery is reused before trying again.
 const FAILURE_TTL: Duration = Duration::from_secs(30);
-
-/// The owner's IndieAuth endpoints, as discovered from `ADMIN_ME`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Endpoints {
-    /// Where the browser is sent to log in and where login codes are exchanged.
-    pub authorization_endpoint: Option<Url>,
-    /// Where access tokens are verified.
-    pub token_endpoint: Option<Url>,
-    /// Token introspection (RFC 7662), from the metadata.
-    pub introspection_endpoint: Option<Url>,
-    /// The `indieauth-metadata` document, when the owner has one.
-    pub metadata: Option<Url>,
-    /// The issuer named by the metadata; callbacks must carry it as `iss`.
-    pub issuer: Option<String>,
-}
 
 impl IndieAuth {
     /// The endpoints last discovered, even if stale, without any network (for page heads).

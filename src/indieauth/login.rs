@@ -4,7 +4,8 @@
 use serde::Deserialize;
 use url::Url;
 
-use super::client::{IndieAuth, IndieAuthError, canonical_me, read_limited, unreachable};
+use super::client::{IndieAuth, canonical_me, read_limited, unreachable};
+use super::model::IndieAuthError;
 
 impl IndieAuth {
     /// Exchanges a login `code` at the authorization endpoint (with the PKCE verifier) and

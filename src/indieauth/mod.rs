@@ -6,17 +6,20 @@
 //! an hour, token verdicts for five minutes keyed by the token's SHA-256 (the token itself is
 //! never kept or logged). An endpoint that cannot be reached is an error, never a pass.
 //!
-//! The files: [`client`] (the client, its settings and errors), [`discovery`], [`login`] (code
-//! exchange), [`tokens`] (verification) and [`bearer`] (the request extractor that routes use).
+//! The files: [`model`] (endpoints, verdicts, errors), [`client`] (the client and its settings),
+//! [`discovery`], [`login`] (code exchange), [`tokens`] (verification) and [`bearer`] (the
+//! request extractor that routes use).
 
 pub mod bearer;
 pub mod client;
 pub mod discovery;
 pub mod links;
 pub mod login;
+pub mod model;
 pub mod tokens;
 
 pub use bearer::Credentials;
-pub use client::{IndieAuth, IndieAuthError, MAX_REDIRECTS, TIMEOUT, canonical_me, is_loopback};
-pub use discovery::{DISCOVERY_TTL, Endpoints};
-pub use tokens::{TOKEN_TTL, TokenInfo, TokenVerdict, Verification};
+pub use client::{IndieAuth, MAX_REDIRECTS, TIMEOUT, canonical_me, is_loopback};
+pub use discovery::DISCOVERY_TTL;
+pub use model::{Endpoints, IndieAuthError, TokenInfo, TokenVerdict, Verification};
+pub use tokens::TOKEN_TTL;

@@ -8,50 +8,13 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use super::client::{IndieAuth, IndieAuthError, canonical_me, lock, read_limited, unreachable};
+use super::client::{IndieAuth, canonical_me, lock, read_limited, unreachable};
+use super::model::{IndieAuthError, TokenInfo, TokenVerdict, Verification};
 
 /// How long a token verdict is reused.
 pub const TOKEN_TTL: Duration = Duration::from_secs(5 * 60);
 /// Most token verdicts kept at once.
 const TOKEN_CACHE_MAX: usize = 1024;
-
-/// A verified access token: who it is for and what it may do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenInfo {
-    /// The canonical `me` of the token.
-    pub me: String,
-    /// Granted scopes.
-    pub scopes: Vec<String>,
-    /// The client the token was issued to.
-    pub client_id: Option<String>,
-}
-
-impl TokenInfo {
-    /// Whether the token was granted `scope`.
-    pub fn has_scope(&self, scope: &str) -> bool {
-        self.scopes.iter().any(|s| s == scope)
-    }
-}
-
-/// Why a token is refused (the answer is cached like a success).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenVerdict {
-    /// Valid, for this owner.
-    Valid(TokenInfo),
-    /// The token endpoint does not know the token or it has expired.
-    Invalid(String),
-    /// Valid, but for someone other than `ADMIN_ME`.
-    WrongOwner(String),
-}
-
-/// A verification outcome with whether the cache answered (for metrics and benchmarks).
-#[derive(Debug, Clone)]
-pub struct Verification {
-    /// The verdict.
-    pub verdict: TokenVerdict,
-    /// Whether it came from the cache.
-    pub cached: bool,
-}
 
 impl IndieAuth {
     /// Verifies an access token at the owner's token endpoint (or its introspection endpoint

@@ -1,6 +1,7 @@
 //! Integration tests: the real application over real HTTP on loopback.
 
 mod admin;
+mod architecture;
 mod assets;
 mod binary;
 mod cli;
