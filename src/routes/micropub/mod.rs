@@ -3,10 +3,10 @@
 //!
 //! Every request is authenticated with an access token verified at the owner's token endpoint
 //! (see [`crate::indieauth`]); every failure is a JSON `{"error", "error_description"}` from
-//! [`AppError`]. `/micropub` never redirects.
+//! [`AppError`](crate::error::AppError). `/micropub` never redirects.
 //!
-//! The files: [`body`] reads requests, [`actions`] changes posts, [`queries`] answers
-//! `q=…`, [`media`] stores and serves uploads.
+//! The files: `body` reads requests, `actions` changes posts, `queries` answers
+//! `q=…`, `media` stores and serves uploads.
 
 mod actions;
 mod body;
