@@ -55,6 +55,15 @@ pub enum AppError {
     /// A SQL statement failed; logged and recorded, never shown (500).
     #[error("database: {0}")]
     Database(rusqlite::Error),
+    /// The database could not write: the disk is full, failing or read-only (507, or 503 when
+    /// read-only). Nothing was saved; the message says what to do.
+    #[error("{}", fault.message())]
+    Storage {
+        /// What went wrong.
+        fault: StorageFault,
+        /// SQLite's error, for the log and the metrics.
+        source: rusqlite::Error,
+    },
     /// A bug or an I/O failure; the text is logged, never shown (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -80,6 +89,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unavailable(_) => "temporarily_unavailable",
+            AppError::Storage { fault, .. } => fault.code(),
             AppError::Internal(_) | AppError::Database(_) => "server_error",
         }
     }
@@ -90,6 +100,7 @@ impl AppError {
             AppError::Internal(_) | AppError::Database(_) => {
                 "Something went wrong on our side.".to_owned()
             }
+            AppError::Storage { fault, .. } => fault.message().to_owned(),
             other => other.to_string(),
         }
     }
@@ -97,7 +108,68 @@ impl AppError {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        AppError::Database(e)
+        match StorageFault::of(&e) {
+            Some(fault) => AppError::Storage { fault, source: e },
+            None => AppError::Database(e),
+        }
+    }
+}
+
+/// Why the database could not write what it was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageFault {
+    /// The file system is full (`SQLITE_FULL`, `ENOSPC`).
+    Full,
+    /// The disk failed a read, write or sync (`SQLITE_IOERR`).
+    Io,
+    /// The database file or its directory cannot be written (`SQLITE_READONLY`).
+    ReadOnly,
+}
+
+impl StorageFault {
+    /// The fault behind a SQLite error, if it is one.
+    pub fn of(e: &rusqlite::Error) -> Option<Self> {
+        match e.sqlite_error_code()? {
+            rusqlite::ErrorCode::DiskFull => Some(StorageFault::Full),
+            rusqlite::ErrorCode::SystemIoFailure => Some(StorageFault::Io),
+            rusqlite::ErrorCode::ReadOnly => Some(StorageFault::ReadOnly),
+            _ => None,
+        }
+    }
+
+    /// What happened and what to do, for the owner and API clients.
+    pub fn message(self) -> &'static str {
+        match self {
+            StorageFault::Full => {
+                "The server's disk is full, so nothing was saved. Free some space on the \
+                 server (old backups, logs), then send this again."
+            }
+            StorageFault::Io => {
+                "The server could not write to its disk (an I/O error), so nothing was saved. \
+                 Check the server's storage, then send this again."
+            }
+            StorageFault::ReadOnly => {
+                "The database is read-only, so nothing was saved. Check that the data \
+                 directory and the database file are writable by starpunk (and that the file \
+                 system is not mounted read-only), then send this again."
+            }
+        }
+    }
+
+    /// The machine-readable code of JSON error bodies.
+    pub fn code(self) -> &'static str {
+        match self {
+            StorageFault::Full | StorageFault::Io => "insufficient_storage",
+            StorageFault::ReadOnly => "read_only_storage",
+        }
+    }
+
+    /// 507 Insufficient Storage (RFC 4918), or 503 when the storage is read-only.
+    pub fn status(self) -> StatusCode {
+        match self {
+            StorageFault::Full | StorageFault::Io => StatusCode::INSUFFICIENT_STORAGE,
+            StorageFault::ReadOnly => StatusCode::SERVICE_UNAVAILABLE,
+        }
     }
 }
 
@@ -114,6 +186,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Storage { fault, .. } => fault.status(),
             AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -144,5 +217,54 @@ impl ResponseError for AppError {
         response
             .content_type("text/plain; charset=utf-8")
             .body(self.public_message())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn storage_faults_are_told_apart_from_sql_errors() {
+        let full = AppError::from(sqlite(rusqlite::ffi::SQLITE_FULL));
+        assert_eq!(full.status_code(), StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(full.code(), "insufficient_storage");
+        assert!(full.public_message().contains("disk is full"));
+        let io = AppError::from(sqlite(rusqlite::ffi::SQLITE_IOERR_FSYNC));
+        assert_eq!(io.status_code(), StatusCode::INSUFFICIENT_STORAGE);
+        let read_only = AppError::from(sqlite(rusqlite::ffi::SQLITE_READONLY));
+        assert_eq!(read_only.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let other = AppError::from(sqlite(rusqlite::ffi::SQLITE_CONSTRAINT));
+        assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    /// A real read-only database: SQLite's own refusal becomes the read-only fault.
+    #[test]
+    fn a_read_only_database_file_is_a_503_that_says_why() {
+        let dir = std::env::temp_dir().join(format!("starpunk-ro-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ro.db");
+        let rw = rusqlite::Connection::open(&path).unwrap();
+        rw.execute_batch("CREATE TABLE t (x)").unwrap();
+        drop(rw);
+        let ro = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
+        let error = AppError::from(ro.execute("INSERT INTO t VALUES (1)", []).unwrap_err());
+        assert!(matches!(
+            error,
+            AppError::Storage {
+                fault: StorageFault::ReadOnly,
+                ..
+            }
+        ));
+        assert!(error.public_message().contains("read-only"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

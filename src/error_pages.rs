@@ -86,7 +86,13 @@ pub async fn render_errors(
             None => (default_message(status).to_owned(), code_for(status)),
         },
     };
-    if let (true, Some(e)) = (status.is_server_error(), res.response().error()) {
+    // Storage faults are logged once per incident by `db::storage`, not once per request.
+    let storage_fault = matches!(app_error, Some(AppError::Storage { .. }));
+    if let (true, false, Some(e)) = (
+        status.is_server_error(),
+        storage_fault,
+        res.response().error(),
+    ) {
         log::error!(
             "{} {} failed: {e}",
             res.request().method(),
@@ -130,6 +136,7 @@ fn code_for(status: StatusCode) -> &'static str {
         405 => "method_not_allowed",
         410 => "gone",
         413 => "payload_too_large",
+        507 => "insufficient_storage",
         503 => "temporarily_unavailable",
         s if s >= 500 => "server_error",
         _ => "invalid_request",

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use starpunk::cli::{Cli, Command, backup, healthcheck, transfer};
 use starpunk::config::{Config, Loaded};
-use starpunk::db::migrate;
+use starpunk::db::{self, migrate};
 use starpunk::startup::Application;
 use starpunk::telemetry;
 
@@ -103,14 +103,13 @@ fn transfer_command(config: &Config, dir: &std::path::Path, export: bool) -> Exi
         eprintln!("cannot create {}: {e}", config.data_path.display());
         return ExitCode::FAILURE;
     }
-    let mut conn = match rusqlite::Connection::open(&config.database.path) {
+    let mut conn = match db::open(&config.database.path, config.database.busy_timeout) {
         Ok(conn) => conn,
         Err(e) => {
             eprintln!("cannot open {}: {e}", config.database.path.display());
             return ExitCode::FAILURE;
         }
     };
-    let _ = conn.busy_timeout(config.database.busy_timeout);
     if let Err(e) = migrate::run_migrations(&mut conn) {
         eprintln!("{e}");
         return ExitCode::FAILURE;
@@ -176,7 +175,7 @@ fn run_migrate(config: &Config, no_backup: bool) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let existed = path.exists();
-    let mut conn = match rusqlite::Connection::open(path) {
+    let mut conn = match db::open(path, config.database.busy_timeout) {
         Ok(conn) => conn,
         Err(e) => {
             eprintln!("cannot open {}: {e}", path.display());

@@ -142,10 +142,7 @@ impl Application {
             indieauth,
             unauthenticated_uploads: tokio::sync::Semaphore::new(2),
             config,
-            db: Db {
-                pool,
-                metrics: metrics.clone(),
-            },
+            db: Db::new(pool, metrics.clone()),
             feed_cache,
             metrics,
             started: Instant::now(),

@@ -1,4 +1,5 @@
-//! Running database work from async handlers: [`Db`] (pool + metrics) and [`run`]/[`run_quick`].
+//! Running database work from async handlers: [`Db`] (pool, metrics, storage watch) and
+//! [`run`]/[`run_quick`].
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -7,6 +8,7 @@ use std::time::Instant;
 use rusqlite::Connection;
 
 use super::DbPool;
+use super::storage::StorageWatch;
 use crate::error::AppError;
 use crate::monitoring::{self, Metrics, request_id};
 
@@ -18,6 +20,44 @@ pub struct Db {
     pub pool: DbPool,
     /// Where checkouts, waits and statement timings are recorded.
     pub metrics: Arc<Metrics>,
+    /// Full, failing or read-only storage, logged once per incident.
+    pub storage: Arc<StorageWatch>,
+}
+
+impl Db {
+    /// A handle over `pool` reporting to `metrics`, with no storage incident yet.
+    pub fn new(pool: DbPool, metrics: Arc<Metrics>) -> Self {
+        Db {
+            pool,
+            metrics,
+            storage: Arc::default(),
+        }
+    }
+}
+
+/// Runs `work` on `conn` and records what it says about the database: failed statements in the
+/// metrics, storage faults in the incident log, and a committed write as storage being well.
+fn observe<T>(
+    db: &Db,
+    enabled: bool,
+    conn: &mut Connection,
+    work: impl FnOnce(&mut Connection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    let changes = conn.total_changes();
+    let result = work(conn);
+    match &result {
+        Ok(_) if conn.total_changes() != changes => db.storage.write_succeeded(),
+        Ok(_) => {}
+        Err(AppError::Storage { fault, source }) => {
+            db.storage.fault(*fault, source);
+            if enabled {
+                monitoring::db::record_error(&db.metrics, source);
+            }
+        }
+        Err(AppError::Database(e)) if enabled => monitoring::db::record_error(&db.metrics, e),
+        Err(_) => {}
+    }
+    result
 }
 
 /// Runs `work` on a pooled connection on the blocking thread pool.
@@ -31,19 +71,14 @@ where
     T: Send + 'static,
     F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
 {
-    let pool = db.pool.clone();
-    let metrics = db.metrics.clone();
+    let db = db.clone();
     let request = request_id::current();
     actix_web::web::block(move || {
         let _id = request_id::enter_thread(request);
-        let enabled = metrics.enabled();
-        let _store = monitoring::db::enter(enabled.then(|| metrics.clone()));
-        let mut conn = checkout(&pool, enabled.then_some(&*metrics))?;
-        let result = work(&mut conn);
-        if let (true, Err(AppError::Database(e))) = (enabled, &result) {
-            monitoring::db::record_error(&metrics, e);
-        }
-        result
+        let enabled = db.metrics.enabled();
+        let _store = monitoring::db::enter(enabled.then(|| db.metrics.clone()));
+        let mut conn = checkout(&db.pool, enabled.then_some(&*db.metrics))?;
+        observe(&db, enabled, &mut conn, work)
     })
     .await
     .map_err(AppError::internal)?
@@ -69,11 +104,7 @@ where
         metrics.pool.checkouts.fetch_add(1, Ordering::Relaxed);
     }
     let _store = monitoring::db::enter(enabled.then(|| metrics.clone()));
-    let result = work(&mut conn);
-    if let (true, Err(AppError::Database(e))) = (enabled, &result) {
-        monitoring::db::record_error(metrics, e);
-    }
-    result
+    observe(db, enabled, &mut conn, work)
 }
 
 /// Takes a connection from the pool, counting the checkout, any wait and any timeout.

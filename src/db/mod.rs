@@ -12,6 +12,7 @@ pub mod pool;
 pub mod search;
 pub mod sessions;
 pub mod site;
+pub mod storage;
 
 pub use handle::{Db, run, run_quick};
-pub use pool::{DbPool, build_pool};
+pub use pool::{DbPool, build_pool, open};

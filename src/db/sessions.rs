@@ -2,6 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::error::StorageFault;
+
 /// How long a session lives after its last use.
 pub const LIFETIME_SECS: i64 = 30 * 24 * 60 * 60;
 
@@ -41,12 +43,20 @@ pub fn touch(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::Result<
     let Some((me, expires_at)) = found else {
         return Ok(None);
     };
-    let slid = expires_at < now + LIFETIME_SECS - SLIDE_AFTER_SECS;
+    let mut slid = expires_at < now + LIFETIME_SECS - SLIDE_AFTER_SECS;
     if slid {
-        conn.prepare_cached(
-            "UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 WHERE token_hash = ?1",
-        )?
-        .execute(params![token_hash, now, now + LIFETIME_SECS])?;
+        let extended = conn
+            .prepare_cached(
+                "UPDATE sessions SET last_seen_at = ?2, expires_at = ?3 WHERE token_hash = ?1",
+            )?
+            .execute(params![token_hash, now, now + LIFETIME_SECS]);
+        match extended {
+            Ok(_) => {}
+            // A full or read-only disk must not lock the owner out (or lose the note they are
+            // posting): the session stays valid and slides at a later request.
+            Err(e) if StorageFault::of(&e).is_some() => slid = false,
+            Err(e) => return Err(e),
+        }
     }
     Ok(Some(Session {
         me,

@@ -31,6 +31,26 @@ pub struct Details {
     pub data_path: String,
     /// `METRICS_ENABLED`.
     pub metrics_enabled: bool,
+    /// The storage incident under way, if writes are failing now.
+    pub storage_incident: Option<StorageIncident>,
+    /// The last storage incident that ended.
+    pub last_storage_incident: Option<StorageIncident>,
+}
+
+/// A storage incident (full, failing or read-only disk), open or past; kept by
+/// `db::storage`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StorageIncident {
+    /// `full`, `io` or `read_only`.
+    pub fault: &'static str,
+    /// What happened and what to do.
+    pub message: &'static str,
+    /// Unix seconds of the first failure.
+    pub since: i64,
+    /// Unix seconds of the write that succeeded again, once it has.
+    pub resolved_at: Option<i64>,
+    /// Requests that failed during the incident.
+    pub failures: u64,
 }
 
 /// Disk space.

@@ -204,10 +204,18 @@ pub async fn create(
         ));
     }
     let new = NewNote::from_markdown(content, Some(requested.to_owned()), values.published);
-    let note = db::run(&state.db, move |conn| {
+    let stored = db::run(&state.db, move |conn| {
         Ok(notes::insert(conn, &new, OffsetDateTime::now_utc())?)
     })
-    .await?;
+    .await;
+    let note = match stored {
+        Ok(note) => note,
+        // The form comes back with everything the owner typed and what to do about the disk.
+        Err(AppError::Storage { fault, .. }) => {
+            return Ok(show(fault.status(), None, Some(fault.message().to_owned())));
+        }
+        Err(e) => return Err(e),
+    };
     log::info!("note created: {} (id {})", note.slug, note.id);
     state
         .metrics
@@ -287,11 +295,18 @@ pub async fn update(
         published: values.published,
     };
     let now = clock::unix_now();
-    db::run(&state.db, move |conn| {
+    let stored = db::run(&state.db, move |conn| {
         Ok(notes::update(conn, id, &change, now)?)
     })
-    .await?
-    .ok_or(AppError::NotFound)?;
+    .await;
+    match stored {
+        Ok(Some(_)) => {}
+        Ok(None) => return Err(AppError::NotFound),
+        Err(AppError::Storage { fault, .. }) => {
+            return Ok(show(fault.status(), None, Some(fault.message().to_owned())));
+        }
+        Err(e) => return Err(e),
+    }
     log::info!("note updated: {} (id {id})", note.slug);
     state
         .metrics

@@ -82,6 +82,7 @@ async fn checks(state: &AppState, detailed: bool) -> Checks {
 /// The detailed health report.
 pub async fn details(state: &AppState) -> Details {
     let checks = checks(state, true).await;
+    let (storage_incident, last_storage_incident) = state.db.storage.incidents();
     Details {
         status: if checks.failed.is_empty() {
             "ok"
@@ -102,6 +103,8 @@ pub async fn details(state: &AppState) -> Details {
         }),
         data_path: state.config.data_path.display().to_string(),
         metrics_enabled: state.metrics.enabled(),
+        storage_incident,
+        last_storage_incident,
     }
 }
 

@@ -21,6 +21,25 @@ pub fn page(ctx: &PageContext<'_>, d: &Details) -> Markup {
                 ul { @for (name, why) in &d.failed { li { code { (name) } ": " (why.as_str().unwrap_or("")) } } }
             }
         }
+        @if let Some(incident) = &d.storage_incident {
+            div.flash.flash-error #storage-incident role="alert" {
+                p { strong { "Writes are failing. " } (incident.message) }
+                p {
+                    (incident.failures) " failed "
+                    @if incident.failures == 1 { "request" } @else { "requests" }
+                    " since " (super::human_date(incident.since)) "."
+                }
+            }
+        }
+        @if let Some(incident) = &d.last_storage_incident {
+            p #last-storage-incident {
+                "Last storage incident: " (incident.fault) ", " (incident.failures) " failed "
+                @if incident.failures == 1 { "request" } @else { "requests" }
+                ", from " (super::human_date(incident.since))
+                @if let Some(end) = incident.resolved_at { " to " (super::human_date(end)) }
+                "."
+            }
+        }
         table.metrics-table {
             tbody {
                 tr { th { "Version" } td { (d.version) } }

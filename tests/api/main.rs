@@ -5,6 +5,7 @@ mod architecture;
 mod assets;
 mod binary;
 mod cli;
+mod durability;
 mod errors;
 mod feeds;
 mod health;
