@@ -46,6 +46,12 @@ pub enum StartupError {
     /// Migrations failed or the database is from a newer starpunk.
     #[error(transparent)]
     Migration(#[from] migrate::MigrationError),
+    /// The HTTP client for IndieAuth could not be set up (its TLS settings).
+    #[error("cannot set up the HTTP client for IndieAuth: {source}")]
+    HttpClient {
+        /// reqwest's error.
+        source: reqwest::Error,
+    },
     /// The listen address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -133,11 +139,14 @@ impl Application {
             monitoring::memory::sample_now(&metrics);
         }
         let feed_cache = FeedCache::new(config.feed.cache_enabled, config.feed.cache_max_size);
-        let indieauth = Arc::new(IndieAuth::new(
-            config.admin_me.clone(),
-            config.indielogin_url.clone(),
-            config.dev_mode,
-        ));
+        let indieauth = Arc::new(
+            IndieAuth::new(
+                config.admin_me.clone(),
+                config.indielogin_url.clone(),
+                config.dev_mode,
+            )
+            .map_err(|source| StartupError::HttpClient { source })?,
+        );
         let state = web::Data::new(AppState {
             indieauth,
             unauthenticated_uploads: tokio::sync::Semaphore::new(2),

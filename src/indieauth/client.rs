@@ -49,6 +49,13 @@ pub fn canonical_me(me: &str) -> Option<String> {
     Some(url.to_string())
 }
 
+/// Mozilla's root certificates, as the `webpki-root-certs` crate ships them.
+fn mozilla_roots() -> impl Iterator<Item = reqwest::Certificate> {
+    webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter_map(|der| reqwest::Certificate::from_der(der).ok())
+}
+
 /// Whether IndieAuth may use `url`: https, a loopback host, or anything with `allow_http`
 /// (`DEV_MODE`). The one rule for profiles, endpoints, issuers and redirects.
 pub(super) fn is_secure_enough(url: &Url, allow_http: bool) -> bool {
@@ -67,7 +74,16 @@ pub fn is_loopback(url: &Url) -> bool {
 
 impl IndieAuth {
     /// A client for `admin_me`; `allow_http` (DEV_MODE) permits plain http everywhere.
-    pub fn new(admin_me: Option<Url>, fallback: Url, allow_http: bool) -> Self {
+    ///
+    /// Server certificates are checked against Mozilla's root store, compiled in, and the
+    /// system's roots when it has any: a static binary in an empty root (a `scratch` image, a
+    /// systemd `RootDirectory=`) still verifies https peers, and a private CA added to the
+    /// system store is still trusted.
+    pub fn new(
+        admin_me: Option<Url>,
+        fallback: Url,
+        allow_http: bool,
+    ) -> Result<Self, reqwest::Error> {
         // reqwest is built without a bundled crypto provider; ring is the one we ship. Installing
         // twice (several applications in one test process) is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -86,16 +102,13 @@ impl IndieAuth {
                 .timeout(TIMEOUT)
                 .connect_timeout(TIMEOUT)
                 .user_agent(concat!("starpunk/", env!("CARGO_PKG_VERSION")))
+                .tls_certs_merge(mozilla_roots())
         };
-        let http = builder()
-            .redirect(policy)
-            .build()
-            .expect("the HTTP client's settings are valid");
+        let http = builder().redirect(policy).build()?;
         let http_post = builder()
             .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("the HTTP client's settings are valid");
-        IndieAuth {
+            .build()?;
+        Ok(IndieAuth {
             http,
             http_post,
             failure: Mutex::new(None),
@@ -106,7 +119,7 @@ impl IndieAuth {
             last_background_attempt: Mutex::new(None),
             discovering: tokio::sync::Mutex::new(()),
             tokens: Mutex::new(HashMap::new()),
-        }
+        })
     }
 
     /// The owner's identity, canonical.

@@ -200,3 +200,27 @@ async fn slow_statements_are_logged_at_warn_with_their_request_id() {
         "{log:#?}"
     );
 }
+
+/// A static binary may run where there is no CA bundle at all (a `scratch` image, a systemd
+/// `RootDirectory=`): with no system certificates and an empty `HOME` it still starts, with an
+/// https owner to discover, and serves `/health`.
+#[tokio::test]
+async fn it_serves_without_any_system_certificates_or_home() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let mut cmd = starpunk(dir.path());
+    cmd.env("PORT", "0")
+        .env("ADMIN_ME", "https://owner.invalid/")
+        .env("SSL_CERT_FILE", empty.path().join("no-such-bundle.pem"))
+        .env("SSL_CERT_DIR", empty.path())
+        .env("HOME", empty.path());
+    let (child, port, early, _) = start(cmd);
+    assert!(!early.iter().any(|l| l.contains("panicked")), "{early:#?}");
+    let health = crate::helpers::client()
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    child.stop();
+}

@@ -22,6 +22,9 @@ pub struct TestApp {
 
 /// A client that keeps cookies and shows redirects instead of following them.
 pub fn client() -> reqwest::Client {
+    // reqwest is built without a bundled crypto provider (as the app is); a test that has not
+    // built an app yet installs ring itself.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .cookie_store(true)
