@@ -101,7 +101,12 @@ pub fn backup(database: &Path, target: &Path, force: bool) -> Result<u64, Backup
         }
         copy.pragma_update(None, "journal_mode", "DELETE")?;
         drop(copy);
+        // On disk before it takes the final name, and the name on disk before we say so.
+        std::fs::File::open(&partial)?.sync_all()?;
         std::fs::rename(&partial, target)?;
+        if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::File::open(parent)?.sync_all()?;
+        }
         Ok(u64::try_from(pages).unwrap_or(0))
     })();
     if result.is_err() {

@@ -3,8 +3,9 @@
 //! `DIR/media/` under their public names (the notes' `photo` URLs point at them).
 //!
 //! Import is idempotent by slug (a slug already present is left alone), checks every file fully
-//! before writing it, stores each note in its own transaction (so nothing is half-imported) and
-//! reports malformed files with their path instead of stopping.
+//! before writing it, stores notes in batches of [`IMPORT_BATCH`] per transaction with a
+//! savepoint for each (so nothing is half-imported) and reports malformed files with their path
+//! instead of stopping.
 
 use std::path::{Path, PathBuf};
 
@@ -222,7 +223,29 @@ pub fn export(
             summary.media += 1;
         }
     }
+    sync_file_system(dir)?;
     Ok(summary)
+}
+
+/// Flushes everything written on `dir`'s file system to disk, so that "exported" means on disk
+/// (one `syncfs` instead of an fsync per file).
+fn sync_file_system(dir: &Path) -> Result<(), String> {
+    let handle =
+        std::fs::File::open(dir).map_err(|e| format!("cannot open {}: {e}", dir.display()))?;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `handle` is an open file descriptor for the whole call.
+        if unsafe { libc::syncfs(handle.as_raw_fd()) } != 0 {
+            let e = std::io::Error::last_os_error();
+            return Err(format!("cannot flush {} to disk: {e}", dir.display()));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    handle
+        .sync_all()
+        .map_err(|e| format!("cannot flush {} to disk: {e}", dir.display()))?;
+    Ok(())
 }
 
 /// Reads `dir/media/*` into the media table: names must be ours and contents images of the
@@ -281,7 +304,15 @@ fn import_media(conn: &Connection, dir: &Path, summary: &mut Summary) -> Result<
     Ok(())
 }
 
+/// Notes stored per transaction by [`import`]: one fsync per batch instead of one per note.
+pub const IMPORT_BATCH: usize = 1000;
+
 /// Reads every `*.md` file of `dir` (sorted by name) into the database.
+///
+/// Notes are committed [`IMPORT_BATCH`] at a time, each inside its own savepoint, so a note the
+/// database refuses is reported and skipped without touching the others. A batch that cannot be
+/// committed (a full disk) stops the import with an error naming it: earlier batches are stored,
+/// and running the import again skips them.
 pub fn import(
     conn: &mut Connection,
     dir: &Path,
@@ -295,38 +326,56 @@ pub fn import(
     files.sort();
     let mut summary = Summary::default();
     let total = files.len();
-    for (i, path) in files.iter().enumerate() {
-        progress(i + 1, total);
-        let parsed = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|text| from_file(&text));
-        let note = match parsed {
-            Ok(note) => note,
-            Err(reason) => {
-                summary.skipped.push((path.clone(), reason));
-                continue;
+    for (batch_index, batch) in files.chunks(IMPORT_BATCH).enumerate() {
+        let first = batch_index * IMPORT_BATCH;
+        let mut tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| format!("cannot start a transaction: {e}"))?;
+        let mut stored = 0;
+        for (offset, path) in batch.iter().enumerate() {
+            progress(first + offset + 1, total);
+            let parsed = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|text| from_file(&text));
+            let note = match parsed {
+                Ok(note) => note,
+                Err(reason) => {
+                    summary.skipped.push((path.clone(), reason));
+                    continue;
+                }
+            };
+            match store(&mut tx, &note) {
+                Ok(true) => stored += 1,
+                Ok(false) => summary.present += 1,
+                Err(e) => summary
+                    .skipped
+                    .push((path.clone(), format!("database: {e}"))),
             }
-        };
-        match store(conn, &note) {
-            Ok(true) => summary.done += 1,
-            Ok(false) => summary.present += 1,
-            Err(e) => summary
-                .skipped
-                .push((path.clone(), format!("database: {e}"))),
         }
+        tx.commit().map_err(|e| {
+            format!(
+                "files {}–{} could not be stored ({e}); nothing of them was kept, the {} \
+                 notes before them were; run the import again once this is fixed",
+                first + 1,
+                first + batch.len(),
+                summary.done
+            )
+        })?;
+        summary.done += stored;
     }
     import_media(conn, dir, &mut summary)?;
     Ok(summary)
 }
 
-/// Stores one imported note in its own transaction; `false` when its slug already exists.
-fn store(conn: &mut Connection, note: &Imported) -> rusqlite::Result<bool> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    if notes::slug_exists(&tx, note.slug.as_str())? {
+/// Stores one imported note inside its own savepoint of `tx`; `false` when its slug already
+/// exists. A failure rolls back this note only.
+fn store(tx: &mut rusqlite::Transaction<'_>, note: &Imported) -> rusqlite::Result<bool> {
+    let sp = tx.savepoint()?;
+    if notes::slug_exists(&sp, note.slug.as_str())? {
         return Ok(false);
     }
     notes::insert_row(
-        &tx,
+        &sp,
         &notes::NoteRow {
             slug: &note.slug,
             content: &note.content,
@@ -339,6 +388,6 @@ fn store(conn: &mut Connection, note: &Imported) -> rusqlite::Result<bool> {
             deleted_at: note.deleted_at,
         },
     )?;
-    tx.commit()?;
+    sp.commit()?;
     Ok(true)
 }

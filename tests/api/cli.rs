@@ -636,3 +636,60 @@ fn a_name_holding_a_fence_line_survives_export_and_import() {
         .unwrap();
     assert_eq!(name, "line one\n+++\nline two");
 }
+
+/// Several batches: every note of every batch is stored and searchable, a malformed file in
+/// the middle of a batch and a slug repeated across batches cost only themselves, and the
+/// second run finds everything present.
+#[test]
+fn a_bulk_import_spans_batches_without_losing_or_repeating_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let total = starpunk::cli::transfer::IMPORT_BATCH * 2 + 37;
+    let note = |slug: &str, body: &str| {
+        format!(
+            "+++\nslug = \"{slug}\"\npublished = true\npublished_at = \"2024-01-02T03:04:05Z\"\n\
+             created_at = \"2024-01-02T03:04:05Z\"\nupdated_at = \"2024-01-02T03:04:05Z\"\n+++\n{body}\n"
+        )
+    };
+    for i in 0..total {
+        let text = match i {
+            // A malformed file inside the first batch.
+            500 => "no front matter".to_owned(),
+            // The slug of note 10 again, in the third batch.
+            2010 => note("bulk-00010", "A repeat."),
+            _ => note(
+                &format!("bulk-{i:05}"),
+                &format!("Bulk note {i} about lanterns."),
+            ),
+        };
+        std::fs::write(files.path().join(format!("{i:05}.md")), text).unwrap();
+    }
+    let out = starpunk(dir.path(), &["import", files.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let expected = format!(
+        "imported {} notes and 0 media files, 1 notes already present, 1 files skipped",
+        total - 2
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&expected),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let conn = rusqlite::Connection::open(dir.path().join("starpunk.db")).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM notes"), (total - 2) as i64);
+    assert_eq!(
+        count("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH 'lanterns'"),
+        (total - 2) as i64
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM notes WHERE slug = 'bulk-00010' AND content LIKE 'Bulk%'"),
+        1,
+        "the first of a repeated slug wins"
+    );
+    let again = starpunk(dir.path(), &["import", files.path().to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains(&format!(
+        "imported 0 notes and 0 media files, {} notes already present, 1 files skipped",
+        total - 1
+    )));
+}
