@@ -83,6 +83,8 @@ class WriteLimiter:
         self.rate, self.start, self.done, self.lock = rate, start, 0, threading.Lock()
 
     def take(self):
+        if self.rate <= 0:
+            return False
         with self.lock:
             if self.done < self.rate * (time.monotonic() - self.start) + 1:
                 self.done += 1
@@ -118,8 +120,6 @@ def alive(pid):
 
 
 def percentile(sorted_values, p):
-    if not sorted_values:
-        return float("nan")
     return sorted_values[min(len(sorted_values) - 1, int(p / 100 * len(sorted_values)))]
 
 
@@ -286,8 +286,12 @@ def main():
                 unexpected[(kind, code)] += n
             if code >= 500:
                 fivexx += n
-        print(f"{kind:<10} {sum(codes.values()):>9,} {want:>6} {percentile(lat, 50) * 1e3:>7.2f} "
-              f"{percentile(lat, 99) * 1e3:>7.2f} {(lat[-1] if lat else float('nan')) * 1e3:>7.1f}  "
+        if lat:
+            times = (f"{percentile(lat, 50) * 1e3:>7.2f} {percentile(lat, 99) * 1e3:>7.2f} "
+                     f"{lat[-1] * 1e3:>7.1f}")
+        else:
+            times = f"{'-':>7} {'-':>7} {'-':>7}"
+        print(f"{kind:<10} {sum(codes.values()):>9,} {want:>6} {times}  "
               + " ".join(f"{c}:{n}" for c, n in sorted(codes.items())))
     print(f"unexpected statuses: {sum(unexpected.values())}"
           + "".join(f"  [{k} {c}: {n}]" for (k, c), n in sorted(unexpected.items())))

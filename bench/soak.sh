@@ -11,7 +11,8 @@
 # Usage: bench/soak.sh   (needs curl and python3)
 #   SOAK_SECONDS=600          duration of the load
 #   SOAK_CLIENTS=6            concurrent clients
-#   SOAK_WRITES_PER_SECOND=10 notes created per second, over all clients
+#   SOAK_WRITES_PER_SECOND=10 notes created per second, over all clients (0: reads only, a
+#                             control for memory growth that comes from the growing database)
 #   SOAK_SAMPLE_SECONDS=15    memory sampling interval
 #   SOAK_WARMUP_SECONDS=…     override the warm-up
 #   SOAK_PORT=…               default: a free port
