@@ -2,6 +2,9 @@
 # starpunk: a fully static musl binary on an empty base image.
 #   docker build -t starpunk .
 #   docker run -p 8000:8000 -v starpunk-data:/data -e SITE_URL=https://example.com/ starpunk
+# Both stages are named: deploy/check-image.sh builds `final` alone with buildah, giving a
+# directory laid out like the `build` stage's output (--build-context build=DIR), so the
+# COPY --from=build paths below are the contract between the two stages.
 
 FROM rust:1-bookworm AS build
 RUN apt-get update \
@@ -17,7 +20,7 @@ RUN cargo build --release --locked --target x86_64-unknown-linux-musl \
  && mkdir -p /out/data \
  && cp target/x86_64-unknown-linux-musl/release/starpunk /out/starpunk
 
-FROM scratch
+FROM scratch AS final
 LABEL org.opencontainers.image.title="starpunk" \
       org.opencontainers.image.description="A single-user IndieWeb publishing system in one binary" \
       org.opencontainers.image.licenses="MIT" \
