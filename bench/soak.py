@@ -22,6 +22,7 @@ Prints a summary and exits 1 on any 5xx, transport error or other unexpected sta
 import argparse
 import collections
 import http.client
+import json
 import os
 import random
 import re
@@ -172,6 +173,15 @@ def main():
 
     stop = threading.Event()
     samples = []  # (seconds since start, VmRSS KiB, VmHWM KiB)
+    sqlite = []  # (seconds since start, SQLite heap KiB), from /health?detailed=true
+    probe = Conn(args.port, cookie)
+
+    def sqlite_kib():
+        try:
+            status, body, _ = probe.request("GET", "/health?detailed=true")
+            return json.loads(body)["memory"]["sqlite_bytes"] / 1024 if status == 200 else None
+        except (OSError, http.client.HTTPException, ValueError, KeyError, TypeError):
+            return None
     start = time.monotonic()
     limiter = WriteLimiter(args.writes_per_second, start)
     results = []  # one dict per client thread
@@ -181,6 +191,7 @@ def main():
         while True:
             try:
                 samples.append((time.monotonic() - start, *rss_kib(args.pid)))
+                sqlite.append((samples[-1][0], sqlite_kib()))
             except (OSError, KeyError):
                 samples.append((time.monotonic() - start, None, None))
                 stop.set()  # the server is gone
@@ -320,6 +331,16 @@ def main():
     else:
         print(f"end ({last[0]:.0f} s)          {mib(last[1])}")
         print("growth after warm-up: no sample between warm-up and the end (run longer)")
+    # SQLite's heap is mostly page caches (up to cache_size per pooled connection), which grow
+    # with the database until their cap: the rest of the process is what a leak would show in.
+    by_time = dict(sqlite)
+    if (warm is not None and warm is not last and last[1] is not None
+            and by_time.get(warm[0]) is not None and by_time.get(last[0]) is not None):
+        sw, se = by_time[warm[0]], by_time[last[0]]
+        rest_w, rest_e = warm[1] - sw, last[1] - se
+        print(f"SQLite heap          {mib(sw)} after warm-up -> {mib(se)} at the end")
+        print(f"the rest (RSS - SQLite) {mib(rest_w)} -> {mib(rest_e)}: "
+              f"{(rest_e - rest_w) / rest_w * 100:+.1f} %")
 
     failed = []
     if fivexx:

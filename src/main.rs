@@ -10,6 +10,7 @@ use starpunk::startup::Application;
 use starpunk::telemetry;
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     let loaded = match Config::from_env() {
         Ok(loaded) => loaded,
@@ -215,5 +216,17 @@ fn run_migrate(config: &Config, no_backup: bool) -> ExitCode {
             eprintln!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// glibc gives every thread that contends for the allocator an arena of its own (up to eight per
+/// core) and keeps what each arena once held; two arenas serve a server of a few threads just as
+/// fast with a steadier footprint. (The static musl build has no arenas.) Called before any
+/// thread starts.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; no other thread exists yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
     }
 }

@@ -158,6 +158,9 @@ impl Application {
             started_unix: clock::unix_now(),
             boot_id: format!("{:08x}", fastrand::u32(..)),
         });
+        let blocking_threads = usize::try_from(state.config.database.pool_size)
+            .unwrap_or(8)
+            .max(2);
         let app_state = state.clone();
         // Middleware and extractors below the state reach only what they need: the metrics
         // store, the site identity and the IndieAuth client.
@@ -192,6 +195,9 @@ impl Application {
                 .wrap(from_fn(monitoring::http::track))
         })
         .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        // Blocking work is database work (and previews): threads beyond the pool's connections
+        // would only wait for one, and each costs a stack and, with glibc, a malloc arena.
+        .worker_max_blocking_threads(blocking_threads)
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: format!("port {port}"),

@@ -18,6 +18,9 @@ pub struct ConnectionSetup {
     instrument: bool,
 }
 
+/// Bytes the WAL file is truncated to when a checkpoint resets it.
+pub const JOURNAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
+
 /// The settings every connection to the database gets, pooled or opened by a subcommand.
 ///
 /// `synchronous=FULL` in WAL mode fsyncs the WAL at every commit, so a transaction that has
@@ -28,6 +31,9 @@ pub fn configure(conn: &Connection, busy_timeout: std::time::Duration) -> rusqli
     conn.busy_timeout(busy_timeout)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
+    // A burst of writes under concurrent reads can grow the WAL to tens of MB before a
+    // checkpoint resets it; past this size it is truncated again at the reset.
+    conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     Ok(())
 }
@@ -91,5 +97,9 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+        let limit: i64 = conn
+            .query_row("PRAGMA journal_size_limit", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(limit, JOURNAL_SIZE_LIMIT);
     }
 }

@@ -69,6 +69,16 @@ pub struct Memory {
     pub rss_bytes: u64,
     /// High-water mark.
     pub peak_rss_bytes: u64,
+    /// Heap memory SQLite holds (its page caches above all: up to `cache_size` per pooled
+    /// connection, growing with the database until that cap).
+    pub sqlite_bytes: u64,
+}
+
+/// Bytes of heap memory SQLite holds now, in the whole process.
+pub fn sqlite_memory() -> u64 {
+    // SAFETY: sqlite3_memory_used only reads SQLite's global memory statistics.
+    let used = unsafe { rusqlite::ffi::sqlite3_memory_used() };
+    u64::try_from(used).unwrap_or(0)
 }
 
 /// Creates, writes and removes a small file in the data directory.

@@ -100,6 +100,7 @@ pub async fn details(state: &AppState) -> Details {
         memory: monitoring::memory::read().map(|(rss, hwm)| Memory {
             rss_bytes: rss,
             peak_rss_bytes: hwm,
+            sqlite_bytes: monitoring::health::sqlite_memory(),
         }),
         data_path: state.config.data_path.display().to_string(),
         metrics_enabled: state.metrics.enabled(),

@@ -48,7 +48,7 @@ pub fn page(ctx: &PageContext<'_>, d: &Details) -> Markup {
                 tr { th { "Pool" } td { (d.pool.in_use) " in use, " (d.pool.idle) " idle, " (d.pool.connections) " open of " (d.pool.size) } }
                 tr { th { "Migrations" } td { (d.migrations_applied.len()) " applied of " (d.migrations_known) " known: " (d.migrations_applied.join(", ")) } }
                 tr { th { "Disk" } td { @match &d.disk { Some(disk) => { (mib(disk.free_bytes)) " free of " (mib(disk.total_bytes)) }, None => { "unknown" } } } }
-                tr { th { "Memory" } td { @match &d.memory { Some(m) => { (mib(m.rss_bytes)) " resident, peak " (mib(m.peak_rss_bytes)) }, None => { "unknown" } } } }
+                tr { th { "Memory" } td { @match &d.memory { Some(m) => { (mib(m.rss_bytes)) " resident, peak " (mib(m.peak_rss_bytes)) ", SQLite " (mib(m.sqlite_bytes)) }, None => { "unknown" } } } }
                 tr { th { "Data directory" } td { code { (d.data_path) } } }
                 tr { th { "Metrics" } td { @if d.metrics_enabled { "on" } @else { "off (METRICS_ENABLED=false)" } } }
             }
