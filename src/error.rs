@@ -49,6 +49,12 @@ pub enum AppError {
     /// The body's content type is not one this endpoint reads (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Too many failed attempts: try again after `retry_after` seconds (429 with `Retry-After`).
+    #[error("too many failed attempts; try again in {retry_after} seconds")]
+    TooManyRequests {
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// A dependency (the database pool) cannot serve now (503).
     #[error("{0}")]
     Unavailable(String),
@@ -89,6 +95,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unavailable(_) => "temporarily_unavailable",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Storage { fault, .. } => fault.code(),
             AppError::Internal(_) | AppError::Database(_) => "server_error",
         }
@@ -186,6 +193,7 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Storage { fault, .. } => fault.status(),
             AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -211,6 +219,9 @@ impl ResponseError for AppError {
                         "Bearer realm=\"micropub\", error=\"insufficient_scope\", scope=\"{scope}\""
                     ),
                 ));
+            }
+            AppError::TooManyRequests { retry_after } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             _ => {}
         }

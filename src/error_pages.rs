@@ -120,7 +120,11 @@ pub async fn render_errors(
             .body(page.into_string())
     };
     for (name, value) in res.response().headers() {
-        if name == header::ALLOW || name == header::SET_COOKIE || name == header::WWW_AUTHENTICATE {
+        if name == header::ALLOW
+            || name == header::SET_COOKIE
+            || name == header::WWW_AUTHENTICATE
+            || name == header::RETRY_AFTER
+        {
             response.headers_mut().append(name.clone(), value.clone());
         }
     }
@@ -136,6 +140,7 @@ fn code_for(status: StatusCode) -> &'static str {
         405 => "method_not_allowed",
         410 => "gone",
         413 => "payload_too_large",
+        429 => "too_many_requests",
         507 => "insufficient_storage",
         503 => "temporarily_unavailable",
         s if s >= 500 => "server_error",

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use starpunk::cli::{Cli, Command, backup, healthcheck, transfer};
+use starpunk::cli::{Cli, Command, backup, healthcheck, recovery, transfer};
 use starpunk::config::{Config, Loaded};
 use starpunk::db::{self, migrate};
 use starpunk::startup::Application;
@@ -57,6 +57,8 @@ fn main() -> ExitCode {
         }
         Command::Export { dir } => transfer_command(&loaded.config, &dir, true),
         Command::Import { dir } => transfer_command(&loaded.config, &dir, false),
+        Command::Password => password_command(&loaded.config),
+        Command::Passkeys { remove_all } => passkeys_command(&loaded.config, remove_all),
         Command::Config => {
             for (name, value) in loaded.config.describe() {
                 println!("{name}={value}");
@@ -228,5 +230,51 @@ fn limit_malloc_arenas() {
     // SAFETY: mallopt only sets an allocator parameter; no other thread exists yet.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+/// Opens the database (migrating it if needed) for a recovery command.
+fn open_migrated(config: &Config) -> Result<rusqlite::Connection, String> {
+    std::fs::create_dir_all(&config.data_path)
+        .map_err(|e| format!("cannot create {}: {e}", config.data_path.display()))?;
+    let mut conn = db::open(&config.database.path, config.database.busy_timeout)
+        .map_err(|e| format!("cannot open {}: {e}", config.database.path.display()))?;
+    migrate::run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+/// `starpunk password`.
+fn password_command(config: &Config) -> ExitCode {
+    let result = recovery::read_new_password().and_then(|password| {
+        let mut conn = open_migrated(config)?;
+        recovery::set_password(&mut conn, &password)
+    });
+    match result {
+        Ok(ended) => {
+            println!("password set; {ended} sessions ended");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `starpunk passkeys --remove-all`.
+fn passkeys_command(config: &Config, remove_all: bool) -> ExitCode {
+    if !remove_all {
+        eprintln!("nothing to do: pass --remove-all");
+        return ExitCode::FAILURE;
+    }
+    match open_migrated(config).and_then(|mut conn| recovery::remove_all_passkeys(&mut conn)) {
+        Ok((removed, ended)) => {
+            println!("{removed} passkeys removed; {ended} sessions ended");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -10,6 +10,9 @@ use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, guard, web};
 
 use crate::auth::session;
+use crate::auth::setup::SetupToken;
+use crate::auth::throttle::Throttle;
+use crate::auth::webauthn::Passkeys;
 use crate::clock;
 use crate::config::Config;
 use crate::db::{self, Db, migrate};
@@ -18,7 +21,10 @@ use crate::error_pages;
 use crate::feeds::cache::FeedCache;
 use crate::indieauth::IndieAuth;
 use crate::monitoring::{self, Metrics};
-use crate::routes::{admin, auth, feeds, files, health, metrics, micropub, public, search};
+use crate::routes::{
+    admin, auth, credentials, feeds, files, health, metrics, micropub, passkeys, public, search,
+    signin,
+};
 use crate::state::AppState;
 
 /// How long in-flight requests may run after a shutdown signal.
@@ -95,6 +101,7 @@ impl Application {
                 source,
             }
         })?;
+        let credentials;
         {
             let mut conn = pool.get().map_err(|source| StartupError::Pool {
                 path: config.database.path.display().to_string(),
@@ -108,6 +115,9 @@ impl Application {
             if let Err(e) = db::sessions::delete_expired(&conn, clock::unix_now()) {
                 log::warn!("could not remove expired sessions: {e}");
             }
+            credentials = db::credentials::count(&conn).map_err(|source| {
+                StartupError::Migration(migrate::MigrationError::Database(source))
+            })?;
         }
         let address = format!("{}:{}", config.host, config.port);
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
@@ -118,14 +128,6 @@ impl Application {
             .local_addr()
             .map_err(|source| StartupError::Bind { address, source })?
             .port();
-        if config.admin_me.as_ref() == Some(&config.site.url) {
-            log::warn!(
-                "ADMIN_ME is this site itself ({}): starpunk only repeats the endpoints it \
-                 discovers there, so it finds none; set ADMIN_ME to a profile page that links \
-                 your IndieAuth server (or log in through INDIELOGIN_URL, without Micropub)",
-                config.site.url
-            );
-        }
         if config.dev_mode {
             log::warn!(
                 "DEV_MODE is on: /dev/login signs anyone in as {} without a password",
@@ -150,6 +152,9 @@ impl Application {
         let state = web::Data::new(AppState {
             indieauth,
             unauthenticated_uploads: tokio::sync::Semaphore::new(2),
+            throttle: Throttle::default(),
+            setup: SetupToken::default(),
+            passkeys: Passkeys::new(&config.site.url),
             config,
             db: Db::new(pool, metrics.clone()),
             feed_cache,
@@ -161,6 +166,15 @@ impl Application {
         let blocking_threads = usize::try_from(state.config.database.pool_size)
             .unwrap_or(8)
             .max(2);
+        if credentials == (false, 0) {
+            let token = state.setup.issue();
+            log::warn!(
+                "first run: no passkey or password is set. Open {}auth/setup?token={token} \
+                 within an hour to register a passkey or set a password (a new address is \
+                 printed at every start until one exists; `starpunk password` works too)",
+                state.config.site.url
+            );
+        }
         let app_state = state.clone();
         // Middleware and extractors below the state reach only what they need: the metrics
         // store, the site identity and the IndieAuth client.
@@ -264,8 +278,60 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/health").route(get_or_head().to(health::health)))
         .service(
             web::resource("/auth/login")
-                .route(get_or_head().to(auth::login_page))
+                .route(get_or_head().to(signin::login_page))
                 .route(web::post().to(auth::start_login)),
+        )
+        .service(web::resource("/auth/password").route(web::post().to(signin::password)))
+        .service(web::resource("/auth/setup").route(get_or_head().to(signin::setup)))
+        .service(
+            web::resource("/auth/setup/password").route(web::post().to(signin::setup_password)),
+        )
+        .service(
+            web::resource("/auth/setup/passkey/options")
+                .route(web::post().to(passkeys::setup_options)),
+        )
+        .service(
+            web::resource("/auth/setup/passkey/finish")
+                .route(web::post().to(passkeys::setup_finish)),
+        )
+        .service(
+            web::resource("/auth/passkey/options").route(web::post().to(passkeys::login_options)),
+        )
+        .service(
+            web::resource("/auth/passkey/finish").route(web::post().to(passkeys::login_finish)),
+        )
+        .service(web::resource("/admin/sign-in").route(get_or_head().to(credentials::page)))
+        .service(
+            web::resource("/admin/sign-in/password")
+                .route(web::post().to(credentials::set_password)),
+        )
+        .service(
+            web::resource("/admin/sign-in/password/remove")
+                .route(web::post().to(credentials::remove_password)),
+        )
+        .service(
+            web::resource("/admin/sign-in/passkeys/options")
+                .route(web::post().to(passkeys::admin_options)),
+        )
+        .service(
+            web::resource("/admin/sign-in/passkeys/finish")
+                .route(web::post().to(passkeys::admin_finish)),
+        )
+        .service(
+            web::resource("/admin/sign-in/passkeys/{id}/rename")
+                .route(web::post().to(credentials::rename_passkey)),
+        )
+        .service(
+            web::resource("/admin/sign-in/passkeys/{id}/remove")
+                .route(web::post().to(credentials::remove_passkey)),
+        )
+        .service(
+            web::resource("/admin/sign-in/sessions/end")
+                .route(web::post().to(credentials::end_session)),
+        )
+        .service(
+            web::resource("/admin/sign-in/sessions/end-others")
+                .route(web::post().to(credentials::end_others)),
         )
         .service(web::resource("/auth/callback").route(get_or_head().to(auth::callback)))
         .service(

@@ -6,6 +6,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::auth::setup::SetupToken;
+use crate::auth::throttle::Throttle;
+use crate::auth::webauthn::Passkeys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::feeds::cache::FeedCache;
@@ -40,6 +43,12 @@ pub struct AppState {
     pub indieauth: Arc<IndieAuth>,
     /// Multipart bodies read before their (body) token is known, at most two at a time.
     pub unauthenticated_uploads: tokio::sync::Semaphore,
+    /// Failed sign-ins, per client address and in all.
+    pub throttle: Throttle,
+    /// The first-run setup token, while the owner has no credential.
+    pub setup: SetupToken,
+    /// The passkey relying party and its waiting ceremonies.
+    pub passkeys: Passkeys,
 }
 
 impl AppState {

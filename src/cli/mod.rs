@@ -1,10 +1,11 @@
-//! The command line: `starpunk [serve|migrate|healthcheck|backup|config]`.
+//! The command line: `starpunk [serve|migrate|healthcheck|backup|config|export|import|password|passkeys]`.
 //!
 //! Every subcommand reads the same configuration (environment variables and `./.env`, see the
 //! README's Configuration table) and does one thing.
 
 pub mod backup;
 pub mod healthcheck;
+pub mod recovery;
 pub mod transfer;
 
 use std::path::PathBuf;
@@ -63,5 +64,14 @@ pub enum Command {
     Import {
         /// The directory to read.
         dir: PathBuf,
+    },
+    /// Set the owner's password (read from standard input: twice without echo on a terminal,
+    /// one line when piped; at least 12 characters). Ends every session.
+    Password,
+    /// Manage the owner's passkeys from the command line.
+    Passkeys {
+        /// Remove every passkey (recovery when the authenticators are lost). Ends every session.
+        #[arg(long, required = true)]
+        remove_all: bool,
     },
 }

@@ -38,6 +38,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "METRICS_SLOW_QUERY_THRESHOLD",
     "METRICS_MEMORY_INTERVAL",
     "METRICS_PROMETHEUS_TOKEN",
+    "TRUSTED_PROXIES",
 ];
 
 /// Prefixes that mark a variable as meant for starpunk.

@@ -11,6 +11,7 @@
 
 mod load;
 mod parse;
+mod secret_file;
 mod settings;
 
 pub use load::{KNOWN_VARIABLES, Loaded, unknown_variable_warnings};

@@ -4,12 +4,13 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
 use url::Url;
 
+use super::secret_file::persisted_secret;
 use super::settings::{
     Config, DatabaseConfig, FeedConfig, MetricsConfig, SamplingRates, Secret, SiteConfig,
     is_local_host,
@@ -52,6 +53,7 @@ pub struct RawConfig {
     metrics_slow_query_threshold: Option<String>,
     metrics_memory_interval: Option<String>,
     metrics_prometheus_token: Option<String>,
+    trusted_proxies: Option<String>,
 }
 
 /// One invalid variable: its name, the value given and what was expected.
@@ -360,6 +362,7 @@ impl Parser {
                 .filter(|t| !t.trim().is_empty())
                 .map(Secret::new),
         };
+        let trusted_proxies = self.networks("TRUSTED_PROXIES", raw.trusted_proxies);
         let session_secret = match raw.session_secret {
             Some(secret) if secret.len() >= 32 => Some(Secret::new(secret)),
             Some(_) => {
@@ -402,40 +405,32 @@ impl Parser {
             search_enabled,
             max_upload_bytes,
             metrics,
+            trusted_proxies,
         })
     }
-}
 
-/// Reads the generated session secret from the data directory, creating both when missing.
-fn persisted_secret(data_path: &Path) -> std::io::Result<Secret> {
-    std::fs::create_dir_all(data_path)?;
-    let path = data_path.join(SESSION_SECRET_FILE);
-    match std::fs::read_to_string(&path) {
-        Ok(existing) if existing.trim().len() >= 32 => return Ok(Secret::new(existing.trim())),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e),
+    /// A comma-separated list of IP addresses and CIDR networks (`10.0.0.0/8`, `::1`).
+    fn networks(&mut self, variable: &'static str, value: Option<String>) -> Vec<ipnet::IpNet> {
+        let Some(value) = value else {
+            return Vec::new();
+        };
+        let mut networks = Vec::new();
+        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let parsed = part
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| part.parse::<IpAddr>().map(ipnet::IpNet::from));
+            match parsed {
+                Ok(net) => networks.push(net),
+                Err(_) => {
+                    self.problem(
+                        variable,
+                        &value,
+                        "a comma-separated list of IP addresses or networks, e.g. 127.0.0.1,10.0.0.0/8",
+                    );
+                    return Vec::new();
+                }
+            }
+        }
+        networks
     }
-    let secret = crate::secret::random_token();
-    write_private(&path, &secret)?;
-    Ok(Secret::new(secret))
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.sync_all()
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
-    std::fs::write(path, contents)
 }

@@ -149,6 +149,9 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Monitoring settings (`METRICS_*`).
     pub metrics: MetricsConfig,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`); empty: the
+    /// client's address is always the connection's peer.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -216,7 +219,29 @@ impl Config {
                     .map_or("(unset)", |_| "[redacted]")
                     .to_owned(),
             ),
+            (
+                "TRUSTED_PROXIES",
+                self.trusted_proxies
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
         ]
+    }
+
+    /// The owner's identity: `ADMIN_ME` when it names another site, otherwise this site itself
+    /// (`SITE_URL`), whose owner signs in here with a passkey or password.
+    pub fn owner(&self) -> Url {
+        self.admin_me
+            .clone()
+            .unwrap_or_else(|| self.site.url.clone())
+    }
+
+    /// Whether the owner's identity is this site (`ADMIN_ME` unset or equal to `SITE_URL`):
+    /// starpunk itself authenticates the owner.
+    pub fn owner_is_site(&self) -> bool {
+        self.admin_me.as_ref().is_none_or(|me| *me == self.site.url)
     }
 
     /// The identity dev login signs in as: `DEV_ADMIN_ME`, else `ADMIN_ME`, else `SITE_URL`.

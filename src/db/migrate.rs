@@ -193,7 +193,8 @@ mod tests {
                 "001_initial",
                 "002_search",
                 "003_site_version",
-                "004_indieauth_media"
+                "004_indieauth_media",
+                "005_owner_credentials"
             ]
         );
         assert!(run_migrations(&mut conn).unwrap().is_empty());
@@ -203,7 +204,8 @@ mod tests {
                 "001_initial",
                 "002_search",
                 "003_site_version",
-                "004_indieauth_media"
+                "004_indieauth_media",
+                "005_owner_credentials"
             ]
         );
     }

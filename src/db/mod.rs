@@ -4,6 +4,7 @@
 //! that does its work on a pooled connection inside `web::block`.
 
 pub mod auth_states;
+pub mod credentials;
 mod handle;
 pub mod media;
 pub mod migrate;

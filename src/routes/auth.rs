@@ -12,8 +12,8 @@ use base64::Engine;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::auth::Owner;
 use crate::auth::session::{removal_cookie, session_cookie};
+use crate::auth::{Owner, client};
 use crate::clock;
 use crate::db::{self, auth_states, sessions};
 use crate::error::AppError;
@@ -29,12 +29,6 @@ pub struct CsrfForm {
     /// The session's CSRF token; missing is the same as wrong.
     #[serde(default)]
     pub csrf_token: String,
-}
-
-/// `GET /auth/login`.
-pub async fn login_page(state: web::Data<AppState>) -> HttpResponse {
-    let ctx = state.page(None);
-    page(StatusCode::OK, views::auth::login(&ctx).into_string())
 }
 
 fn page(status: StatusCode, body: String) -> HttpResponse {
@@ -63,10 +57,10 @@ fn client(state: &AppState) -> (String, String) {
 /// `state` with its PKCE verifier and sends the browser there.
 pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let Some(me) = state.config.admin_me.clone() else {
-        let ctx = state.page(None);
-        return Ok(page(
+        return Ok(failure(
+            &state,
             StatusCode::BAD_REQUEST,
-            views::auth::login(&ctx).into_string(),
+            "This site signs its owner in with a passkey or password, not at another server.",
         ));
     };
     let endpoints = match state.indieauth.endpoints().await {
@@ -274,21 +268,39 @@ async fn callback_outcome(
         ));
     }
     log::info!("login: session opened for {me} via {endpoint}");
-    open_session(&state, me).await
+    open_session(&state, req, me, "indieauth", "/admin/").await
 }
 
-/// Stores a new session for `me` and answers with its cookie and a redirect to the admin.
-async fn open_session(state: &AppState, me: String) -> Result<HttpResponse, AppError> {
+/// Stores a new session for `me` (ending the session this browser had, if any: signing in
+/// rotates the session) and answers with its cookie and a redirect to `to`.
+pub(crate) async fn open_session(
+    state: &AppState,
+    req: &HttpRequest,
+    me: String,
+    method: &'static str,
+    to: &str,
+) -> Result<HttpResponse, AppError> {
     let token = random_token();
     let hash = hash_token(&token);
     let now = clock::unix_now();
+    let origin = sessions::Origin {
+        ip: client::address(req, &state.config.trusted_proxies).map(|ip| ip.to_string()),
+        user_agent: client::user_agent(req),
+        method,
+    };
+    let previous = req
+        .cookie(crate::auth::SESSION_COOKIE)
+        .map(|c| hash_token(c.value()));
     db::run(&state.db, move |conn| {
         sessions::delete_expired(conn, now)?;
-        sessions::create(conn, &hash, &me, now)?;
+        if let Some(previous) = previous {
+            sessions::delete(conn, &previous)?;
+        }
+        sessions::create(conn, &hash, &me, &origin, now)?;
         Ok(())
     })
     .await?;
-    let mut response = see_other("/admin/");
+    let mut response = see_other(to);
     response
         .add_cookie(&session_cookie(&state.config, &token))
         .map_err(AppError::internal)?;
@@ -311,7 +323,7 @@ pub async fn dev_login(
     }
     let me = state.config.dev_identity().to_string();
     log::warn!("dev login: session opened for {me} without authentication (DEV_MODE)");
-    open_session(&state, me).await
+    open_session(&state, &req, me, "dev", "/admin/").await
 }
 
 /// `POST /auth/logout`: ends the session (CSRF checked) and clears the cookie.

@@ -2,13 +2,16 @@
 
 pub mod admin;
 pub mod auth;
+pub mod credentials;
 pub mod feeds;
 pub mod files;
 pub mod health;
 pub mod metrics;
 pub mod micropub;
+pub mod passkeys;
 pub mod public;
 pub mod search;
+pub mod signin;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;

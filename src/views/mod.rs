@@ -8,6 +8,7 @@ pub mod layout;
 pub mod metrics;
 pub mod notes;
 pub mod search;
+pub mod signin;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;

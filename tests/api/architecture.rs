@@ -30,8 +30,11 @@ const LAYERS: &[(&str, u8)] = &[
     ("feeds", 4),
     // 5 — the application state that holds the services.
     ("state", 5),
-    // 6 — request plumbing shared by every route: sessions, CSRF, error pages, logging.
-    ("auth", 6),
+    // 3 — also the owner's credentials: password hashing, the passkey relying party, sign-in
+    // throttle, setup token, CSRF tokens, client address.
+    ("auth", 3),
+    // 6 — request plumbing shared by every route: the session extractor, error pages, logging.
+    ("auth::session", 6),
     ("error_pages", 6),
     ("telemetry", 6),
     // 7 — handlers.

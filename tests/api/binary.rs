@@ -224,3 +224,54 @@ async fn it_serves_without_any_system_certificates_or_home() {
     assert_eq!(health.status(), 200);
     child.stop();
 }
+
+/// First run: with no credential, each start logs one setup address (a new one each time);
+/// it opens the setup page, an old one does not.
+#[tokio::test]
+async fn each_start_without_a_credential_logs_one_new_setup_address() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup_lines = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.contains("auth/setup?token="))
+            .cloned()
+            .collect()
+    };
+    let token_of = |line: &str| -> String {
+        let start = line.find("token=").unwrap() + 6;
+        line[start..]
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect()
+    };
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let mut cmd = starpunk(dir.path());
+        cmd.env("PORT", "0");
+        let (child, port, early, _) = start(cmd);
+        let lines = setup_lines(&early);
+        assert_eq!(lines.len(), 1, "{early:#?}");
+        assert!(lines[0].contains("WARN"), "{}", lines[0]);
+        let token = token_of(&lines[0]);
+        assert_eq!(token.len(), 32, "128 bits");
+        let client = crate::helpers::client();
+        let base = format!("http://127.0.0.1:{port}");
+        let page = client
+            .get(format!("{base}/auth/setup?token={token}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+        for old in &tokens {
+            let res = client
+                .get(format!("{base}/auth/setup?token={old}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 404, "a token of an earlier start");
+        }
+        tokens.push(token);
+        child.stop();
+    }
+    assert_ne!(tokens[0], tokens[1]);
+}

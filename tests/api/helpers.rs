@@ -16,8 +16,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Configuration and pool, for direct assertions.
     pub state: web::Data<AppState>,
-    /// The data directory (kept alive as long as the app).
-    pub dir: TempDir,
+    /// The data directory (kept alive as long as the app and its other browsers).
+    pub dir: std::sync::Arc<TempDir>,
 }
 
 /// A client that keeps cookies and shows redirects instead of following them.
@@ -54,7 +54,7 @@ pub async fn spawn_app_in(dir: TempDir, vars: &[(&str, &str)]) -> TestApp {
         address,
         client: client(),
         state,
-        dir,
+        dir: std::sync::Arc::new(dir),
     }
 }
 
@@ -73,6 +73,16 @@ pub fn config_for(data: &std::path::Path, vars: &[(&str, &str)]) -> Config {
 }
 
 impl TestApp {
+    /// The same app seen from another browser: a client with its own (empty) cookie store.
+    pub fn other_browser(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            client: client(),
+            state: self.state.clone(),
+            dir: self.dir.clone(),
+        }
+    }
+
     /// The absolute URL of a path on this app.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)

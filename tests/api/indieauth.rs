@@ -368,13 +368,14 @@ async fn discovery_is_cached() {
 }
 
 #[tokio::test]
-async fn without_admin_me_the_login_page_says_what_to_set() {
+async fn without_admin_me_the_owner_signs_in_here_not_at_another_server() {
     let app = spawn_app_with(&[]).await;
     let page = app.get_html("/auth/login", StatusCode::OK).await;
-    assert!(page.html().contains("ADMIN_ME"));
+    assert!(page.html().contains("setup address"));
+    assert!(select(&page, "form[action=\"/auth/login\"]").is_empty());
     let res = app.post_form("/auth/login", &[]).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert!(res.text().await.unwrap().contains("ADMIN_ME"));
+    assert!(res.text().await.unwrap().contains("passkey or password"));
 }
 
 #[tokio::test]

@@ -17,3 +17,4 @@ mod monitoring;
 mod peers;
 mod public;
 mod search;
+mod signin;

@@ -1018,12 +1018,7 @@ async fn each_action_needs_its_own_scope() {
 /// The same app and peer under another token.
 fn setup_clone(mp: &Mp) -> Mp {
     Mp {
-        app: TestApp {
-            address: mp.app.address.clone(),
-            client: crate::helpers::client(),
-            state: mp.app.state.clone(),
-            dir: tempfile::tempdir().unwrap(),
-        },
+        app: mp.app.other_browser(),
         peer: mp.peer.clone(),
         token: mp.token.clone(),
     }

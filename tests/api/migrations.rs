@@ -19,7 +19,8 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
             "001_initial",
             "002_search",
             "003_site_version",
-            "004_indieauth_media"
+            "004_indieauth_media",
+            "005_owner_credentials"
         ]
     );
 
@@ -33,7 +34,7 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
     let count: i64 = conn
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(count, 4, "nothing applied twice");
+    assert_eq!(count, 5, "nothing applied twice");
 }
 
 #[tokio::test]
