@@ -15,7 +15,8 @@ mod secret_file;
 mod settings;
 
 pub use load::{KNOWN_VARIABLES, Loaded, unknown_variable_warnings};
-pub use parse::{ConfigErrors, ConfigProblem, RawConfig, SESSION_SECRET_FILE};
+pub use parse::{ConfigErrors, ConfigProblem, RawConfig};
+pub use secret_file::SESSION_SECRET_FILE;
 pub use settings::{
     Config, DatabaseConfig, FeedConfig, MetricsConfig, SamplingRates, Secret, SiteConfig,
     is_local_host,

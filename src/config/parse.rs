@@ -16,9 +16,6 @@ use super::settings::{
     is_local_host,
 };
 
-/// The name of the file that holds a generated session secret inside `DATA_PATH`.
-pub const SESSION_SECRET_FILE: &str = "session_secret";
-
 /// Environment variables exactly as given: all optional strings, parsed later.
 /// (envy lower-cases variable names, so the fields match `SITE_URL` as `site_url`.)
 #[derive(Debug, Default, Deserialize)]

@@ -3,8 +3,10 @@
 
 use std::path::Path;
 
-use super::parse::SESSION_SECRET_FILE;
 use super::settings::Secret;
+
+/// The name of the file that holds a generated session secret inside `DATA_PATH`.
+pub const SESSION_SECRET_FILE: &str = "session_secret";
 
 /// Reads the generated session secret from the data directory, creating both when missing.
 pub(super) fn persisted_secret(data_path: &Path) -> std::io::Result<Secret> {

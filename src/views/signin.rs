@@ -35,6 +35,13 @@ pub fn login(ctx: &PageContext<'_>, view: &LoginView<'_>) -> Markup {
             @if view.passkeys {
                 div #passkey-login data-options="/auth/passkey/options" data-finish="/auth/passkey/finish"
                     data-csrf=(view.csrf) {
+                    @if !view.password {
+                        // The browser may offer passkeys in this field's autofill (conditional
+                        // mediation); with a password, the password form's field does it.
+                        label for="username" { "Owner" }
+                        input #username type="text" name="username" value=(config.owner().host_str().unwrap_or(""))
+                            autocomplete="username webauthn" readonly;
+                    }
                     button.button #passkey-button type="button" { "Sign in with a passkey" }
                     p.passkey-status role="status" aria-live="polite" {}
                 }

@@ -3,6 +3,7 @@
 mod admin;
 mod architecture;
 mod assets;
+mod authenticator;
 mod binary;
 mod cli;
 mod durability;
@@ -14,6 +15,7 @@ mod indieauth;
 mod micropub;
 mod migrations;
 mod monitoring;
+mod passkeys;
 mod peers;
 mod public;
 mod search;
