@@ -493,6 +493,9 @@ mod self_tests {
         PublicKeyCredentialCreationOptions, Registration, RegistrationServerState,
     };
 
+    /// Recognises the error a negative test expects.
+    type IsExpected = fn(&RegCeremonyErr) -> bool;
+
     /// The origin the tests' browser is on.
     const ORIGIN: &str = "http://localhost:8000";
 
@@ -860,6 +863,32 @@ mod self_tests {
             )
             .unwrap();
 
+        // Origins may also be plain strings, compared exactly (scheme, host and port, no slash);
+        // DomainOrigin::try_from parses one into its parts.
+        let configured = String::from("http://localhost:8000");
+        let as_parsed = [DomainOrigin::try_from(configured.as_str()).unwrap()];
+        assert!(matches!(as_parsed[0].scheme, Scheme::Other("http")));
+        assert!(matches!(as_parsed[0].port, Port::Val(8000)));
+        let mut server = Server::localhost();
+        let options = server.start_registration(&user);
+        let response = Passkey::new("localhost").register(&options, ORIGIN);
+        let registration =
+            Registration::from_json_relaxed(&serde_json::to_vec(&response).unwrap()).unwrap();
+        let state = server
+            .registrations
+            .take(&sent_challenge(&options))
+            .unwrap();
+        state
+            .verify(
+                &server.rp_id,
+                &registration,
+                &RegistrationVerificationOptions::<&str, &str> {
+                    allowed_origins: &[configured.as_str()],
+                    ..RegistrationVerificationOptions::default()
+                },
+            )
+            .unwrap();
+
         // The same with an explicit list: DomainOrigin::new is https, no port.
         let (state, client) =
             PublicKeyCredentialCreationOptions::passkey(&rp_id, (&user).into(), Vec::new())
@@ -891,7 +920,7 @@ mod self_tests {
 
     #[test]
     fn registration_with_a_wrong_origin_rp_id_or_challenge_or_without_uv_is_refused() {
-        let cases: [(Tamper, fn(&RegCeremonyErr) -> bool); 4] = [
+        let cases: [(Tamper, IsExpected); 4] = [
             (
                 Tamper {
                     origin: Some("http://localhost:8001".to_owned()),
