@@ -42,6 +42,11 @@ pub fn index(
             h1 { "Notes" }
             a.button href="/admin/new" { "New note" }
         }
+        nav.admin-links aria-label="Admin" {
+            a href="/admin/sign-in" { "Sign-in" } " · "
+            a href="/admin/metrics" { "Metrics" } " · "
+            a href="/admin/health" { "Health" }
+        }
         @if let Some(message) = flash {
             p.flash.flash-ok role="status" { (message) }
         }
