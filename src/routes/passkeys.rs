@@ -154,29 +154,31 @@ pub async fn login_finish(
         .throttle
         .success(client::address(&req, &state.config.trusted_proxies));
     log::info!("sign-in: session opened with a passkey");
-    let mut response = open_session(
-        &state,
-        &req,
-        state.config.owner().to_string(),
-        "passkey",
-        "/admin/",
-    )
-    .await?;
-    *response.status_mut() = actix_web::http::StatusCode::OK;
-    response
-        .headers_mut()
-        .remove(actix_web::http::header::LOCATION);
-    Ok(with_json(response, json!({ "location": "/admin/" })))
+    session_json(&state, &req, "passkey", "/admin/").await
 }
 
-/// Replaces a response's body with `body` as JSON (keeping its cookies).
-fn with_json(response: HttpResponse, body: Value) -> HttpResponse {
-    let mut response = response.set_body(actix_web::body::BoxBody::new(body.to_string()));
-    response.headers_mut().insert(
-        actix_web::http::header::CONTENT_TYPE,
-        actix_web::http::header::HeaderValue::from_static("application/json"),
-    );
-    response
+/// Opens the owner's session and answers `200 {"location": …}` with its cookie (the script
+/// then goes there).
+async fn session_json(
+    state: &AppState,
+    req: &HttpRequest,
+    method: &'static str,
+    location: &str,
+) -> Result<HttpResponse, AppError> {
+    let response = open_session(
+        state,
+        req,
+        state.config.owner().to_string(),
+        method,
+        location,
+    )
+    .await?;
+    let mut json = HttpResponse::Ok();
+    json.insert_header(("Cache-Control", "no-store"));
+    for cookie in response.cookies() {
+        json.cookie(cookie.into_owned());
+    }
+    Ok(json.json(json!({ "location": location })))
 }
 
 async fn verify_sign_in(state: &AppState, response: &Value) -> Result<(), AppError> {
@@ -226,19 +228,7 @@ pub async fn setup_finish(
     log::warn!(
         "first run: the owner's first passkey is registered; the setup address no longer works"
     );
-    let mut response = open_session(
-        &state,
-        &req,
-        state.config.owner().to_string(),
-        "setup",
-        "/admin/sign-in",
-    )
-    .await?;
-    *response.status_mut() = actix_web::http::StatusCode::OK;
-    response
-        .headers_mut()
-        .remove(actix_web::http::header::LOCATION);
-    Ok(with_json(response, json!({ "location": "/admin/sign-in" })))
+    session_json(&state, &req, "setup", "/admin/sign-in").await
 }
 
 /// `POST /admin/sign-in/passkeys/options`: starts registering another passkey.
