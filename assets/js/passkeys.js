@@ -70,6 +70,13 @@
       });
     });
   }
+  // The browser's own wording for a cancelled or refused ceremony helps nobody.
+  function explain(e) {
+    if (e && e.name === "NotAllowedError") return "The passkey request was cancelled or timed out. Try again.";
+    if (e && e.name === "InvalidStateError") return "This authenticator already holds a passkey for this site.";
+    if (e && e.name === "SecurityError") return "Passkeys need this site's own address (https, or http://localhost).";
+    return (e && e.message) || "The passkey did not work.";
+  }
   function say(box, text) {
     var status = box.querySelector(".passkey-status");
     if (status) status.textContent = text;
@@ -105,7 +112,7 @@
     document.getElementById("passkey-button").addEventListener("click", function () {
       say(login, "Waiting for your passkey…");
       signIn(null).catch(function (e) {
-        if (e.name !== "AbortError") say(login, e.message || "The passkey did not work.");
+        if (e.name !== "AbortError") say(login, explain(e));
       });
     });
     // Conditional mediation: the browser offers passkeys in the username field's autofill.
@@ -135,7 +142,7 @@
         window.location.assign(data.location || "/admin/sign-in");
       }).catch(function (e) {
         button.disabled = false;
-        say(register, e.message || "The passkey was not registered.");
+        say(register, explain(e));
       });
     });
   }

@@ -18,12 +18,12 @@ use url::Url;
 use webauthn_rp::bin::{Decode, Encode};
 use webauthn_rp::request::auth::AuthenticationVerificationOptions;
 use webauthn_rp::request::register::{
-    PublicKeyCredentialUserEntity, RegistrationVerificationOptions, USER_HANDLE_MAX_LEN,
-    UserHandle64,
+    CredProtect, PublicKeyCredentialUserEntity, RegistrationVerificationOptions,
+    USER_HANDLE_MAX_LEN, UserHandle64,
 };
 use webauthn_rp::request::{
-    AsciiDomain, DomainOrigin, FixedCapHashSet, InsertResult, Port, PublicKeyCredentialDescriptor,
-    RpId, Scheme,
+    AsciiDomain, DomainOrigin, ExtensionInfo, FixedCapHashSet, InsertResult, Port,
+    PublicKeyCredentialDescriptor, RpId, Scheme,
 };
 use webauthn_rp::response::register::{CompressedPubKey, DynamicState, StaticState};
 use webauthn_rp::response::{AuthTransports, CredentialId};
@@ -173,7 +173,13 @@ impl Passkeys {
             id: &user,
             display_name: None,
         };
-        let (state, client) = PublicKeyCredentialCreationOptions::passkey(rp_id, entity, exclude)
+        let mut options = PublicKeyCredentialCreationOptions::passkey(rp_id, entity, exclude);
+        // Ask for credProtect but do not make the browser refuse authenticators without it
+        // (Chromium then drops them, the virtual authenticator and many CTAP 2.0 keys among
+        // them); user verification is required at every sign-in anyway.
+        options.extensions.cred_protect =
+            CredProtect::UserVerificationRequired(ExtensionInfo::AllowDontEnforceValue);
+        let (state, client) = options
             .start_ceremony()
             .map_err(|e| PasskeyError::Refused(e.to_string()))?;
         let options = serde_json::to_value(&client).map_err(|_| PasskeyError::Malformed)?;

@@ -127,6 +127,8 @@ pub fn setup(ctx: &PageContext<'_>, view: &SetupView<'_>) -> Markup {
                 form.signin method="post" action="/auth/setup/password" {
                     input type="hidden" name="csrf_token" value=(view.csrf);
                     input type="hidden" name="token" value=(view.token);
+                    // For password managers: whose password this is.
+                    input type="text" name="username" value=(owner.host_str().unwrap_or("")) autocomplete="username" hidden;
                     label for="new-password" { "Password (at least 12 characters)" }
                     input #new-password type="password" name="password" required minlength="12"
                         autocomplete="new-password";
@@ -246,6 +248,7 @@ pub fn credentials(ctx: &PageContext<'_>, view: &CredentialsView<'_>) -> Markup 
             h2 { "Password" }
             form.signin method="post" action="/admin/sign-in/password" {
                 input type="hidden" name="csrf_token" value=(csrf);
+                input type="text" name="username" value=(ctx.config.owner().host_str().unwrap_or("")) autocomplete="username" hidden;
                 @if view.password {
                     label for="current-password" { "Current password" }
                     input #current-password type="password" name="current" required autocomplete="current-password";

@@ -39,6 +39,17 @@ async fn set_up(app: &TestApp, passkey: &mut Passkey) {
     .await;
     assert_eq!(res.status(), StatusCode::OK);
     let options: Value = res.json().await.unwrap();
+    // Enforcing credProtect makes Chromium drop every authenticator without the extension
+    // (found with Chromium's virtual authenticator): it may be asked for, not enforced.
+    assert_ne!(
+        options["extensions"]["enforceCredentialProtectionPolicy"], true,
+        "{options}"
+    );
+    assert_eq!(options["authenticatorSelection"]["residentKey"], "required");
+    assert_eq!(
+        options["authenticatorSelection"]["userVerification"],
+        "required"
+    );
     let credential = passkey.register(&options, ORIGIN);
     let res = post_json(
         app,
