@@ -201,11 +201,11 @@ pub fn credentials(ctx: &PageContext<'_>, view: &CredentialsView<'_>) -> Markup 
             p.flash.flash-error role="alert" { (error) }
         }
         section #passkeys {
-            h2 { "Passkeys" }
+            h2 #passkeys-heading { "Passkeys" }
             @if view.passkeys.is_empty() {
                 p { "No passkey yet." }
             } @else {
-                div.table-scroll {
+                div.table-scroll tabindex="0" role="region" aria-labelledby="passkeys-heading" {
                     table.metrics-table {
                         thead { tr { th { "Name" } th { "Registered" } th { "Last used" } th { span.visually-hidden { "Actions" } } } }
                         tbody {
@@ -269,8 +269,9 @@ pub fn credentials(ctx: &PageContext<'_>, view: &CredentialsView<'_>) -> Markup 
             }
         }
         section #sessions {
-            h2 { "Open sessions" }
-            div.table-scroll {
+            h2 #sessions-heading { "Open sessions" }
+            // Focusable, so a keyboard can scroll it when it is wider than a phone.
+            div.table-scroll tabindex="0" role="region" aria-labelledby="sessions-heading" {
                 table.metrics-table {
                     thead { tr { th { "Opened" } th { "Last seen" } th { "Address" } th { "Browser" } th { "How" } th { span.visually-hidden { "Actions" } } } }
                     tbody {
