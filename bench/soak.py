@@ -265,6 +265,7 @@ def main():
     elapsed = time.monotonic() - start
     try:
         samples.append((elapsed, *rss_kib(args.pid)))
+        sqlite.append((elapsed, sqlite_kib()))
         server_alive = True
     except (OSError, KeyError):
         samples.append((elapsed, None, None))
