@@ -16,14 +16,17 @@
 #   SOAK_SAMPLE_SECONDS=15    memory sampling interval
 #   SOAK_WARMUP_SECONDS=…     override the warm-up
 #   SOAK_PORT=…               default: a free port
+#   STARPUNK_BIN=path         soak this binary (e.g. the static musl build) instead of building
 # Exit status: non-zero on any 5xx, transport error, other unexpected status, or when the
 # server dies or does not exit 0 on SIGTERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v python3 >/dev/null || { echo "python3 is not installed"; exit 1; }
 
-cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-target}/release/starpunk
+if [[ -z "${STARPUNK_BIN:-}" ]]; then
+  cargo build --release --quiet
+fi
+bin=${STARPUNK_BIN:-${CARGO_TARGET_DIR:-target}/release/starpunk}
 data=$(mktemp -d)
 port=${SOAK_PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 pid=

@@ -115,9 +115,19 @@ impl AppError {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        match StorageFault::of(&e) {
-            Some(fault) => AppError::Storage { fault, source: e },
-            None => AppError::Database(e),
+        if let Some(fault) = StorageFault::of(&e) {
+            return AppError::Storage { fault, source: e };
+        }
+        match e.sqlite_error_code() {
+            // Another writer held the database past the busy timeout: a moment later works.
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                log::warn!("database busy: {e}");
+                AppError::Unavailable(
+                    "The database is busy; nothing was saved. Please try again in a moment."
+                        .to_owned(),
+                )
+            }
+            _ => AppError::Database(e),
         }
     }
 }
@@ -249,6 +259,8 @@ mod tests {
         assert_eq!(io.status_code(), StatusCode::INSUFFICIENT_STORAGE);
         let read_only = AppError::from(sqlite(rusqlite::ffi::SQLITE_READONLY));
         assert_eq!(read_only.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let busy = AppError::from(sqlite(rusqlite::ffi::SQLITE_BUSY));
+        assert_eq!(busy.status_code(), StatusCode::SERVICE_UNAVAILABLE);
         let other = AppError::from(sqlite(rusqlite::ffi::SQLITE_CONSTRAINT));
         assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }

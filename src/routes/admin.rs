@@ -214,6 +214,13 @@ pub async fn create(
         Err(AppError::Storage { fault, .. }) => {
             return Ok(show(fault.status(), None, Some(fault.message().to_owned())));
         }
+        Err(AppError::Unavailable(message)) => {
+            return Ok(show(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                Some(message),
+            ));
+        }
         Err(e) => return Err(e),
     };
     log::info!("note created: {} (id {})", note.slug, note.id);
@@ -304,6 +311,13 @@ pub async fn update(
         Ok(None) => return Err(AppError::NotFound),
         Err(AppError::Storage { fault, .. }) => {
             return Ok(show(fault.status(), None, Some(fault.message().to_owned())));
+        }
+        Err(AppError::Unavailable(message)) => {
+            return Ok(show(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                Some(message),
+            ));
         }
         Err(e) => return Err(e),
     }

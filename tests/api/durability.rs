@@ -212,3 +212,30 @@ async fn a_full_disk_is_a_507_that_keeps_the_text_and_writes_resume_once_space_i
         "{health}"
     );
 }
+
+/// Another writer holding the database past the busy timeout: `503`, the form comes back with
+/// the text, nothing half-written, and the same post works once the lock is gone.
+#[tokio::test]
+async fn a_locked_database_is_a_503_that_keeps_the_text() {
+    let app = spawn_app_with(&[("DEV_MODE", "true"), ("DB_BUSY_TIMEOUT_MS", "100")]).await;
+    let csrf = app.login().await;
+    let before = app.note_count();
+    let path = app.dir.path().join("starpunk.db");
+    let blocker = rusqlite::Connection::open(&path).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("content", "Written while another writer held the lock."),
+        ("action", "save"),
+    ];
+    let res = app.post_form("/admin/new", &form).await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Written while another writer held the lock."));
+    assert!(page.contains("try again"));
+    blocker.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(app.note_count(), before);
+    let res = app.post_form("/admin/new", &form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.note_count(), before + 1);
+}
