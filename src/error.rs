@@ -101,6 +101,18 @@ impl AppError {
         }
     }
 
+    /// For a failure that loses nothing and may pass on a later try (storage faults, a busy
+    /// database): the status and message a form shows above what the owner typed.
+    pub fn retry_notice(&self) -> Option<(StatusCode, String)> {
+        match self {
+            AppError::Storage { fault, .. } => Some((fault.status(), fault.message().to_owned())),
+            AppError::Unavailable(message) => {
+                Some((StatusCode::SERVICE_UNAVAILABLE, message.clone()))
+            }
+            _ => None,
+        }
+    }
+
     /// The text shown to the visitor: never internal detail for 5xx.
     pub fn public_message(&self) -> String {
         match self {

@@ -95,11 +95,25 @@ pub fn passkeys(conn: &Connection) -> rusqlite::Result<Vec<PasskeyInfo>> {
     .collect()
 }
 
-/// The credential ids of every passkey (so an authenticator is not registered twice).
-pub fn passkey_ids(conn: &Connection) -> rusqlite::Result<Vec<Vec<u8>>> {
-    conn.prepare_cached("SELECT credential_id FROM passkeys ORDER BY id")?
-        .query_map([], |r| r.get(0))?
-        .collect()
+/// What registering another passkey needs.
+#[derive(Debug, Clone, Default)]
+pub struct RegistrationContext {
+    /// The owner's user handle: that of the first passkey, if any.
+    pub user_handle: Option<Vec<u8>>,
+    /// Every credential id (so an authenticator is not registered twice).
+    pub credential_ids: Vec<Vec<u8>>,
+}
+
+/// The owner's user handle and every credential id, in one query.
+pub fn registration_context(conn: &Connection) -> rusqlite::Result<RegistrationContext> {
+    let rows: Vec<(Vec<u8>, Vec<u8>)> = conn
+        .prepare_cached("SELECT credential_id, user_handle FROM passkeys ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(RegistrationContext {
+        user_handle: rows.first().map(|(_, handle)| handle.clone()),
+        credential_ids: rows.into_iter().map(|(id, _)| id).collect(),
+    })
 }
 
 /// The passkey with this credential id.

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::monitoring;
 use crate::routes::auth::CsrfForm;
 use crate::routes::public::parse_cursor;
-use crate::routes::see_other;
+use crate::routes::{private_page, see_other};
 use crate::state::AppState;
 use crate::views;
 use crate::views::admin::{FormPage, NoteForm};
@@ -61,13 +61,6 @@ impl NoteFormData {
     }
 }
 
-fn html(status: actix_web::http::StatusCode, markup: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(markup)
-}
-
 /// The note form page (new or edit) with the given values, preview and problem.
 fn form_page(
     state: &AppState,
@@ -84,7 +77,7 @@ fn form_page(
         preview,
         error,
     };
-    html(
+    private_page(
         status,
         monitoring::render(&state.metrics, "admin.form", || {
             views::admin::note_form(ctx, &view)
@@ -140,7 +133,7 @@ pub async fn index(
         _ => None,
     };
     let ctx = state.page(Some(&owner.csrf_token));
-    Ok(html(
+    Ok(private_page(
         actix_web::http::StatusCode::OK,
         monitoring::render(&state.metrics, "admin.index", || {
             views::admin::index(&ctx, &page, older, flash)
@@ -210,18 +203,11 @@ pub async fn create(
     .await;
     let note = match stored {
         Ok(note) => note,
-        // The form comes back with everything the owner typed and what to do about the disk.
-        Err(AppError::Storage { fault, .. }) => {
-            return Ok(show(fault.status(), None, Some(fault.message().to_owned())));
-        }
-        Err(AppError::Unavailable(message)) => {
-            return Ok(show(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                None,
-                Some(message),
-            ));
-        }
-        Err(e) => return Err(e),
+        // A full disk or a busy database: the form comes back with everything the owner typed.
+        Err(e) => match e.retry_notice() {
+            Some((status, message)) => return Ok(show(status, None, Some(message))),
+            None => return Err(e),
+        },
     };
     log::info!("note created: {} (id {})", note.slug, note.id);
     state
@@ -309,17 +295,10 @@ pub async fn update(
     match stored {
         Ok(Some(_)) => {}
         Ok(None) => return Err(AppError::NotFound),
-        Err(AppError::Storage { fault, .. }) => {
-            return Ok(show(fault.status(), None, Some(fault.message().to_owned())));
-        }
-        Err(AppError::Unavailable(message)) => {
-            return Ok(show(
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                None,
-                Some(message),
-            ));
-        }
-        Err(e) => return Err(e),
+        Err(e) => match e.retry_notice() {
+            Some((status, message)) => return Ok(show(status, None, Some(message))),
+            None => return Err(e),
+        },
     }
     log::info!("note updated: {} (id {id})", note.slug);
     state

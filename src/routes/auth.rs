@@ -18,7 +18,7 @@ use crate::clock;
 use crate::db::{self, auth_states, sessions};
 use crate::error::AppError;
 use crate::indieauth::{IndieAuthError, canonical_me};
-use crate::routes::see_other;
+use crate::routes::{private_page, see_other};
 use crate::secret::{hash_token, random_token};
 use crate::state::AppState;
 use crate::views;
@@ -31,18 +31,11 @@ pub struct CsrfForm {
     pub csrf_token: String,
 }
 
-fn page(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(body)
-}
-
 /// A failed login: the reason on a page, with `status`.
 fn failure(state: &web::Data<AppState>, status: StatusCode, message: &str) -> HttpResponse {
     log::warn!("login failed: {message}");
     let ctx = state.page(None);
-    page(status, views::auth::failure(&ctx, message).into_string())
+    private_page(status, views::auth::failure(&ctx, message).into_string())
 }
 
 /// The site's `client_id` and `redirect_uri`.

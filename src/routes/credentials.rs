@@ -8,8 +8,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
-use super::see_other;
 use super::signin::{capitalise, hash_off_worker};
+use super::{private_page, see_other};
 use crate::auth::{Owner, password};
 use crate::clock;
 use crate::db::{self, credentials, sessions};
@@ -74,10 +74,10 @@ pub async fn render(
         flash,
         error,
     };
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(views::signin::credentials(&ctx, &view).into_string()))
+    Ok(private_page(
+        status,
+        views::signin::credentials(&ctx, &view).into_string(),
+    ))
 }
 
 /// `GET /admin/sign-in`.
@@ -100,7 +100,7 @@ pub async fn page(
 }
 
 /// A credential changed: every session but this one ends.
-async fn end_other_sessions(state: &AppState, owner: &Owner) -> Result<(), AppError> {
+pub(super) async fn end_other_sessions(state: &AppState, owner: &Owner) -> Result<(), AppError> {
     let keep = owner.session_hash().to_owned();
     db::run(&state.db, move |conn| {
         Ok(sessions::delete_all_except(conn, Some(&keep))?)

@@ -16,6 +16,14 @@ pub mod signin;
 use actix_web::HttpResponse;
 use actix_web::http::header;
 
+/// An HTML page that must not be cached (the owner's pages, sign-in forms, failures).
+pub fn private_page(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
 /// A `303 See Other` to `location` (after a form post, or to the login page).
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -12,12 +12,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::auth::open_session;
-use super::credentials::passkey_name;
-use super::signin::{check_form_csrf, check_setup, failed, throttled};
+use super::credentials::{end_other_sessions, passkey_name};
+use super::signin::{check_form_csrf, check_setup, failed, succeeded, throttled};
+use crate::auth::Owner;
 use crate::auth::webauthn::{NewCredential, PasskeyError, Stored};
-use crate::auth::{Owner, client};
 use crate::clock;
-use crate::db::{self, credentials, sessions};
+use crate::db::{self, credentials};
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -57,27 +57,17 @@ fn answer(body: &CeremonyBody) -> Result<&Value, AppError> {
         .ok_or_else(|| AppError::BadRequest("The browser's `credential` is missing.".into()))
 }
 
-/// The user handle of the owner's passkeys and the credential ids to exclude.
-async fn registration_context(
-    state: &AppState,
-) -> Result<(Option<Vec<u8>>, Vec<Vec<u8>>), AppError> {
-    db::run(&state.db, |conn| {
-        let ids = credentials::passkey_ids(conn)?;
-        let handle = match ids.first() {
-            Some(id) => credentials::passkey_by_credential(conn, id)?.map(|p| p.user_handle),
-            None => None,
-        };
-        Ok((handle, ids))
-    })
-    .await
-}
-
 async fn registration_options(state: &AppState) -> Result<HttpResponse, AppError> {
-    let (handle, existing) = registration_context(state).await?;
+    let context = db::run(&state.db, |conn| {
+        Ok(credentials::registration_context(conn)?)
+    })
+    .await?;
     let owner = state.config.owner().to_string();
-    let options = state
-        .passkeys
-        .start_registration(handle.as_deref(), &owner, &existing)?;
+    let options = state.passkeys.start_registration(
+        context.user_handle.as_deref(),
+        &owner,
+        &context.credential_ids,
+    )?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(options))
@@ -150,9 +140,7 @@ pub async fn login_finish(
         }
         return Err(e);
     }
-    state
-        .throttle
-        .success(client::address(&req, &state.config.trusted_proxies));
+    succeeded(&state, &req);
     log::info!("sign-in: session opened with a passkey");
     session_json(&state, &req, "passkey", "/admin/").await
 }
@@ -249,10 +237,6 @@ pub async fn admin_finish(
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &body.csrf_token)?;
     store_registration(&state, &body).await?;
-    let keep = owner.session_hash().to_owned();
-    db::run(&state.db, move |conn| {
-        Ok(sessions::delete_all_except(conn, Some(&keep))?)
-    })
-    .await?;
+    end_other_sessions(&state, &owner).await?;
     Ok(HttpResponse::Ok().json(json!({ "location": "/admin/sign-in?done=passkey" })))
 }

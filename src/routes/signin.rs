@@ -12,6 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::auth::open_session;
+use super::private_page;
 use crate::auth::{client, csrf, password};
 use crate::clock;
 use crate::db::{self, credentials};
@@ -69,15 +70,14 @@ pub fn check_form_csrf(req: &HttpRequest, state: &AppState, given: &str) -> Resu
     }
 }
 
+/// A sign-in page, setting the form cookie when the browser has none yet.
 fn html(status: StatusCode, body: String, cookie: Option<Cookie<'static>>) -> HttpResponse {
-    let mut response = HttpResponse::build(status);
-    response
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"));
+    let mut response = private_page(status, body);
     if let Some(cookie) = cookie {
-        response.cookie(cookie);
+        // A cookie built here always has a valid name and value.
+        let _ = response.add_cookie(&cookie);
     }
-    response.body(body)
+    response
 }
 
 /// Whether a password is set and how many passkeys exist.
@@ -126,13 +126,19 @@ pub struct PasswordForm {
     password: String,
 }
 
+/// The client's address as the throttle counts it, and as the log names it.
+fn address(state: &AppState, req: &HttpRequest) -> (Option<std::net::IpAddr>, String) {
+    let address = client::address(req, &state.config.trusted_proxies);
+    let text = address.map_or_else(|| "an unknown address".to_owned(), |a| a.to_string());
+    (address, text)
+}
+
 /// Refuses an attempt that must wait (429 with `Retry-After`).
 pub fn throttled(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
-    let address = client::address(req, &state.config.trusted_proxies);
+    let (address, text) = address(state, req);
     state.throttle.check(address).map_err(|wait| {
         log::warn!(
-            "sign-in refused: too many failures from {}; retry in {} s",
-            address.map_or_else(|| "an unknown address".to_owned(), |a| a.to_string()),
+            "sign-in refused: too many failures from {text}; retry in {} s",
             wait.as_secs().max(1)
         );
         AppError::TooManyRequests {
@@ -143,12 +149,14 @@ pub fn throttled(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
 
 /// Records a failed attempt (logged with the address, never with what was typed).
 pub fn failed(state: &AppState, req: &HttpRequest, what: &str) {
-    let address = client::address(req, &state.config.trusted_proxies);
+    let (address, text) = address(state, req);
     state.throttle.failure(address);
-    log::warn!(
-        "sign-in failed ({what}) from {}",
-        address.map_or_else(|| "an unknown address".to_owned(), |a| a.to_string())
-    );
+    log::warn!("sign-in failed ({what}) from {text}");
+}
+
+/// Records a successful sign-in: this address starts afresh.
+pub fn succeeded(state: &AppState, req: &HttpRequest) {
+    state.throttle.success(address(state, req).0);
 }
 
 /// `POST /auth/password`: the owner's password opens a session.
@@ -177,9 +185,7 @@ pub async fn password(
         )
         .await;
     }
-    state
-        .throttle
-        .success(client::address(&req, &state.config.trusted_proxies));
+    succeeded(&state, &req);
     log::info!("sign-in: session opened with the password");
     open_session(
         &state,
