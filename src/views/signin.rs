@@ -206,7 +206,7 @@ pub fn credentials(ctx: &PageContext<'_>, view: &CredentialsView<'_>) -> Markup 
                 p { "No passkey yet." }
             } @else {
                 div.table-scroll tabindex="0" role="region" aria-labelledby="passkeys-heading" {
-                    table.metrics-table {
+                    table.metrics-table.credentials-table {
                         thead { tr { th { "Name" } th { "Registered" } th { "Last used" } th { span.visually-hidden { "Actions" } } } }
                         tbody {
                             @for key in view.passkeys {
@@ -219,8 +219,8 @@ pub fn credentials(ctx: &PageContext<'_>, view: &CredentialsView<'_>) -> Markup 
                                             button.link type="submit" { "Rename" }
                                         }
                                     }
-                                    td { (key.created) }
-                                    td { (key.last_used.as_deref().unwrap_or("never")) }
+                                    td data-label="Registered" { (key.created) }
+                                    td data-label="Last used" { (key.last_used.as_deref().unwrap_or("never")) }
                                     td {
                                         @if credentials > 1 {
                                             form.inline method="post" action=(format!("/admin/sign-in/passkeys/{}/remove", key.id)) {
@@ -272,16 +272,16 @@ pub fn credentials(ctx: &PageContext<'_>, view: &CredentialsView<'_>) -> Markup 
             h2 #sessions-heading { "Open sessions" }
             // Focusable, so a keyboard can scroll it when it is wider than a phone.
             div.table-scroll tabindex="0" role="region" aria-labelledby="sessions-heading" {
-                table.metrics-table {
+                table.metrics-table.credentials-table {
                     thead { tr { th { "Opened" } th { "Last seen" } th { "Address" } th { "Browser" } th { "How" } th { span.visually-hidden { "Actions" } } } }
                     tbody {
                         @for session in view.sessions {
                             tr {
-                                td { (session.created) }
-                                td { (session.last_seen) }
-                                td { (session.ip) }
-                                td.user-agent { (session.user_agent) }
-                                td { (session.method) }
+                                td data-label="Opened" { (session.created) }
+                                td data-label="Last seen" { (session.last_seen) }
+                                td data-label="Address" { (session.ip) }
+                                td.user-agent data-label="Browser" { (session.user_agent) }
+                                td data-label="How" { (session.method) }
                                 td {
                                     @if session.current {
                                         "this one"
