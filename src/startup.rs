@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use actix_web::dev::Server;
 use actix_web::error::UrlencodedError;
+use url::Url;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, guard, web};
 
@@ -19,11 +20,11 @@ use crate::db::{self, Db, migrate};
 use crate::error::AppError;
 use crate::error_pages;
 use crate::feeds::cache::FeedCache;
-use crate::indieauth::IndieAuth;
+use crate::indieauth::{AppDirectory, Endpoints, IndieAuth, OwnServer};
 use crate::monitoring::{self, Metrics};
 use crate::routes::{
-    admin, auth, credentials, feeds, files, health, metrics, micropub, passkeys, public, search,
-    signin,
+    admin, apps, auth, authorize, credentials, feeds, files, health, metrics, micropub, oauth,
+    passkeys, public, search, signin, tokens,
 };
 use crate::state::AppState;
 
@@ -141,9 +142,30 @@ impl Application {
             monitoring::memory::sample_now(&metrics);
         }
         let feed_cache = FeedCache::new(config.feed.cache_enabled, config.feed.cache_max_size);
+        // When the owner's identity is this site, starpunk is its own authorization server
+        // and never discovers (or asks) another.
+        let admin_me = config.admin_me.clone().filter(|_| !config.owner_is_site());
+        let db = Db::new(pool, metrics.clone());
+        let own = config.owner_is_site().then(|| {
+            Arc::new(OwnServer {
+                db: db.clone(),
+                issuer: config.site.url.clone(),
+                token_lifetime: config.token_lifetime_secs(),
+            })
+        });
+        let own_endpoints = own.as_ref().map(|own| {
+            Arc::new(Endpoints {
+                authorization_endpoint: Url::parse(&own.endpoint("auth/authorize")).ok(),
+                token_endpoint: Url::parse(&own.endpoint("auth/token")).ok(),
+                introspection_endpoint: Url::parse(&own.endpoint("auth/introspect")).ok(),
+                metadata: Url::parse(&own.endpoint(".well-known/oauth-authorization-server")).ok(),
+                issuer: Some(own.issuer.to_string()),
+            })
+        });
+        let apps = AppDirectory::new().map_err(|source| StartupError::HttpClient { source })?;
         let indieauth = Arc::new(
             IndieAuth::new(
-                config.admin_me.clone(),
+                admin_me,
                 config.indielogin_url.clone(),
                 config.dev_mode,
             )
@@ -155,8 +177,11 @@ impl Application {
             throttle: Throttle::default(),
             setup: SetupToken::default(),
             passkeys: Passkeys::new(&config.site.url),
+            own,
+            own_endpoints,
+            apps,
             config,
-            db: Db::new(pool, metrics.clone()),
+            db,
             feed_cache,
             metrics,
             started: Instant::now(),
@@ -181,12 +206,18 @@ impl Application {
         let metrics_data = web::Data::from(state.metrics.clone());
         let site_data = web::Data::new(state.config.site.clone());
         let indieauth_data = web::Data::from(state.indieauth.clone());
+        let own_data = state.own.clone().map(web::Data::from);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
                 .app_data(metrics_data.clone())
                 .app_data(site_data.clone())
                 .app_data(indieauth_data.clone())
+                .configure(|cfg| {
+                    if let Some(own) = own_data.clone() {
+                        cfg.app_data(own);
+                    }
+                })
                 .app_data(
                     web::FormConfig::default()
                         .limit(crate::state::FORM_LIMIT)
@@ -334,6 +365,27 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(credentials::end_others)),
         )
         .service(web::resource("/auth/callback").route(get_or_head().to(auth::callback)))
+        .service(
+            web::resource("/.well-known/oauth-authorization-server")
+                .route(get_or_head().to(oauth::metadata)),
+        )
+        .service(
+            web::resource("/auth/authorize")
+                .route(get_or_head().to(authorize::authorize))
+                .route(web::post().to(authorize::redeem_for_profile)),
+        )
+        .service(web::resource("/auth/authorize/decide").route(web::post().to(authorize::decide)))
+        .service(
+            web::resource("/auth/token")
+                .route(get_or_head().to(tokens::verify))
+                .route(web::post().to(tokens::token)),
+        )
+        .service(web::resource("/auth/introspect").route(web::post().to(tokens::introspect)))
+        .service(web::resource("/auth/revoke").route(web::post().to(tokens::revoke)))
+        .service(web::resource("/auth/userinfo").route(get_or_head().to(tokens::userinfo)))
+        .service(web::resource("/admin/apps").route(get_or_head().to(apps::page)))
+        .service(web::resource("/admin/apps/revoke-all").route(web::post().to(apps::revoke_all)))
+        .service(web::resource("/admin/apps/{id}/revoke").route(web::post().to(apps::revoke)))
         .service(
             web::resource("/micropub")
                 .route(get_or_head().to(micropub::query))

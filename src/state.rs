@@ -12,7 +12,7 @@ use crate::auth::webauthn::Passkeys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::feeds::cache::FeedCache;
-use crate::indieauth::IndieAuth;
+use crate::indieauth::{AppDirectory, Endpoints, IndieAuth, OwnServer};
 use crate::monitoring::Metrics;
 use crate::views::layout::PageContext;
 
@@ -49,18 +49,30 @@ pub struct AppState {
     pub setup: SetupToken,
     /// The passkey relying party and its waiting ceremonies.
     pub passkeys: Passkeys,
+    /// This site's own authorization server, when the owner's identity is the site.
+    pub own: Option<Arc<OwnServer>>,
+    /// Its endpoints, as pages advertise them.
+    pub own_endpoints: Option<Arc<Endpoints>>,
+    /// What apps asking the owner for access say about themselves.
+    pub apps: AppDirectory,
 }
 
 impl AppState {
     /// The page frame's context for a visitor, or for the owner when `owner_csrf` is given.
-    /// Uses the IndieAuth endpoints already discovered and refreshes them in the background
-    /// when stale.
+    /// Advertises this site's own endpoints, or those already discovered from `ADMIN_ME`
+    /// (refreshed in the background when stale).
     pub fn page<'a>(&'a self, owner_csrf: Option<&'a str>) -> PageContext<'a> {
-        self.indieauth.refresh_in_background();
+        let endpoints = match &self.own_endpoints {
+            Some(own) => Some(own.clone()),
+            None => {
+                self.indieauth.refresh_in_background();
+                self.indieauth.cached_endpoints()
+            }
+        };
         PageContext {
             config: &self.config,
             owner_csrf,
-            endpoints: self.indieauth.cached_endpoints(),
+            endpoints,
         }
     }
 }

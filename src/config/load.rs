@@ -39,6 +39,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "METRICS_MEMORY_INTERVAL",
     "METRICS_PROMETHEUS_TOKEN",
     "TRUSTED_PROXIES",
+    "INDIEAUTH_TOKEN_LIFETIME_DAYS",
 ];
 
 /// Prefixes that mark a variable as meant for starpunk.

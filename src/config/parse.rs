@@ -51,6 +51,7 @@ pub struct RawConfig {
     metrics_memory_interval: Option<String>,
     metrics_prometheus_token: Option<String>,
     trusted_proxies: Option<String>,
+    indieauth_token_lifetime_days: Option<String>,
 }
 
 /// One invalid variable: its name, the value given and what was expected.
@@ -326,6 +327,12 @@ impl Parser {
             ),
         };
         let search_enabled = self.boolean("SEARCH_ENABLED", raw.search_enabled, true);
+        let token_lifetime_days = self.number(
+            "INDIEAUTH_TOKEN_LIFETIME_DAYS",
+            raw.indieauth_token_lifetime_days,
+            90u32,
+            (1, 3650),
+        );
         let max_upload_bytes = self.number(
             "MAX_UPLOAD_BYTES",
             raw.max_upload_bytes,
@@ -403,6 +410,7 @@ impl Parser {
             max_upload_bytes,
             metrics,
             trusted_proxies,
+            token_lifetime_days,
         })
     }
 

@@ -152,6 +152,10 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` is believed (`TRUSTED_PROXIES`); empty: the
     /// client's address is always the connection's peer.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `INDIEAUTH_TOKEN_LIFETIME_DAYS`: how long an access token this site issued lives after
+    /// its last use (and a refresh token after its issue). 90 days by default, so an app that
+    /// never refreshes keeps working as long as it is used.
+    pub token_lifetime_days: u32,
 }
 
 impl Config {
@@ -227,7 +231,16 @@ impl Config {
                     .collect::<Vec<_>>()
                     .join(","),
             ),
+            (
+                "INDIEAUTH_TOKEN_LIFETIME_DAYS",
+                self.token_lifetime_days.to_string(),
+            ),
         ]
+    }
+
+    /// [`Config::token_lifetime_days`] in seconds.
+    pub fn token_lifetime_secs(&self) -> i64 {
+        i64::from(self.token_lifetime_days) * 24 * 60 * 60
     }
 
     /// The owner's identity: `ADMIN_ME` when it names another site, otherwise this site itself

@@ -194,7 +194,8 @@ mod tests {
                 "002_search",
                 "003_site_version",
                 "004_indieauth_media",
-                "005_owner_credentials"
+                "005_owner_credentials",
+                "006_authorization_server"
             ]
         );
         assert!(run_migrations(&mut conn).unwrap().is_empty());
@@ -205,7 +206,8 @@ mod tests {
                 "002_search",
                 "003_site_version",
                 "004_indieauth_media",
-                "005_owner_credentials"
+                "005_owner_credentials",
+                "006_authorization_server"
             ]
         );
     }

@@ -5,6 +5,7 @@
 
 pub mod auth_states;
 pub mod credentials;
+pub mod grants;
 mod handle;
 pub mod media;
 pub mod migrate;

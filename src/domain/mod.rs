@@ -1,6 +1,7 @@
 //! Domain types built once at the edge and trusted afterwards: slugs, note content, notes.
 
 pub mod content;
+pub mod indieauth;
 pub mod media;
 pub mod micropub;
 pub mod note;

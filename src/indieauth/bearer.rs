@@ -14,6 +14,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 
 use super::client::IndieAuth;
 use super::model::{IndieAuthError, TokenInfo, TokenVerdict};
+use super::server::OwnServer;
 use crate::error::AppError;
 use crate::monitoring::Metrics;
 
@@ -89,9 +90,11 @@ impl FromRequest for Credentials {
     }
 }
 
-/// What verification needs: the IndieAuth client, and the metrics store for cache tallies.
+/// What verification needs: this site's own server when it is one (then tokens are looked up
+/// locally), else the IndieAuth client; and the metrics store for cache tallies.
 struct Verifier {
     indieauth: Arc<IndieAuth>,
+    own: Option<Arc<OwnServer>>,
     metrics: Option<Arc<Metrics>>,
 }
 
@@ -105,12 +108,27 @@ impl Verifier {
         let metrics = req
             .app_data::<web::Data<Metrics>>()
             .map(|m| m.clone().into_inner());
-        Ok(Verifier { indieauth, metrics })
+        let own = req
+            .app_data::<web::Data<OwnServer>>()
+            .map(|o| o.clone().into_inner());
+        Ok(Verifier {
+            indieauth,
+            own,
+            metrics,
+        })
     }
 
-    /// Verifies a token at the owner's token endpoint (or the cache) and checks it is the
-    /// owner's.
+    /// Verifies a token: locally when this site issued it, else at the owner's token endpoint
+    /// (or the cache), checking it is the owner's.
     async fn verify(&self, token: &str) -> Result<TokenInfo, AppError> {
+        if let Some(own) = &self.own {
+            return own.verify(token).await?.ok_or_else(|| {
+                AppError::InvalidToken(
+                    "The access token was not accepted: it is unknown, expired or revoked."
+                        .into(),
+                )
+            });
+        }
         let verification = self.indieauth.verify(token).await.map_err(|e| match e {
             IndieAuthError::NoOwner => AppError::Forbidden(
                 "This site has no owner (ADMIN_ME is not set), so no token can be accepted.".into(),

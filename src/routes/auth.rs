@@ -49,7 +49,8 @@ fn client(state: &AppState) -> (String, String) {
 /// `POST /auth/login`: discovers the owner's authorization server, records a single-use
 /// `state` with its PKCE verifier and sends the browser there.
 pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let Some(me) = state.config.admin_me.clone() else {
+    let me = state.config.admin_me.clone().filter(|_| !state.config.owner_is_site());
+    let Some(me) = me else {
         return Ok(failure(
             &state,
             StatusCode::BAD_REQUEST,
@@ -264,8 +265,39 @@ async fn callback_outcome(
     open_session(&state, req, me, "indieauth", "/admin/").await
 }
 
+/// Name of the cookie holding where to go once signed in (an app's authorization request).
+const RETURN_COOKIE: &str = "starpunk_return";
+
+/// Sends a browser to the login page, remembering `path` (a local path) for when the owner
+/// has signed in: ten minutes, this browser only.
+pub fn return_after_sign_in(state: &AppState, path: &str) -> Result<HttpResponse, AppError> {
+    let cookie = return_cookie(state, path, auth_states::LIFETIME_SECS);
+    let mut response = see_other("/auth/login");
+    response.add_cookie(&cookie).map_err(AppError::internal)?;
+    Ok(response)
+}
+
+fn return_cookie(state: &AppState, value: &str, max_age: i64) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(RETURN_COOKIE, value.to_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .secure(state.config.site.is_https())
+        .max_age(actix_web::cookie::time::Duration::seconds(max_age))
+        .finish()
+}
+
+/// The remembered local path, if the request carries one (`/…`, never `//…`, which would be
+/// another site).
+fn remembered_path(req: &HttpRequest) -> Option<String> {
+    let path = req.cookie(RETURN_COOKIE)?.value().to_owned();
+    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
+    local.then_some(path)
+}
+
 /// Stores a new session for `me` (ending the session this browser had, if any: signing in
-/// rotates the session) and answers with its cookie and a redirect to `to`.
+/// rotates the session) and answers with its cookie and a redirect to `to`, or to the page
+/// remembered by [`return_after_sign_in`].
 pub(crate) async fn open_session(
     state: &AppState,
     req: &HttpRequest,
@@ -293,10 +325,16 @@ pub(crate) async fn open_session(
         Ok(())
     })
     .await?;
-    let mut response = see_other(to);
+    let remembered = remembered_path(req);
+    let mut response = see_other(remembered.as_deref().unwrap_or(to));
     response
         .add_cookie(&session_cookie(&state.config, &token))
         .map_err(AppError::internal)?;
+    if remembered.is_some() {
+        response
+            .add_cookie(&return_cookie(state, "", 0))
+            .map_err(AppError::internal)?;
+    }
     Ok(response)
 }
 

@@ -1,17 +1,21 @@
 //! HTTP handlers, thin: extract, parse into domain types, one database call, render.
 
 pub mod admin;
+pub mod apps;
 pub mod auth;
+pub mod authorize;
 pub mod credentials;
 pub mod feeds;
 pub mod files;
 pub mod health;
 pub mod metrics;
 pub mod micropub;
+pub mod oauth;
 pub mod passkeys;
 pub mod public;
 pub mod search;
 pub mod signin;
+pub mod tokens;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;

@@ -161,6 +161,12 @@ async fn session_json(
         location,
     )
     .await?;
+    // The session may send the browser on to a remembered page instead.
+    let location = response
+        .headers()
+        .get(actix_web::http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(location);
     let mut json = HttpResponse::Ok();
     json.insert_header(("Cache-Control", "no-store"));
     for cookie in response.cookies() {

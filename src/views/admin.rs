@@ -44,6 +44,9 @@ pub fn index(
         }
         nav.admin-links aria-label="Admin" {
             a href="/admin/sign-in" { "Sign-in" } " · "
+            @if ctx.config.owner_is_site() {
+                a href="/admin/apps" { "Apps" } " · "
+            }
             a href="/admin/metrics" { "Metrics" } " · "
             a href="/admin/health" { "Health" }
         }

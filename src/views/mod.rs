@@ -1,6 +1,7 @@
 //! HTML pages, written with maud. [`layout::page`] wraps every page; one file per page family.
 
 pub mod admin;
+pub mod apps;
 pub mod auth;
 pub mod error;
 pub mod health;

@@ -20,7 +20,8 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
             "002_search",
             "003_site_version",
             "004_indieauth_media",
-            "005_owner_credentials"
+            "005_owner_credentials",
+            "006_authorization_server"
         ]
     );
 

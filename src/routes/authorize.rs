@@ -1,0 +1,297 @@
+//! starpunk's own authorization endpoint (IndieAuth §5.2–§5.3), when the owner's identity is
+//! this site: an app sends the owner here, the signed-in owner approves (perhaps fewer scopes)
+//! or denies, and the app gets a single-use code bound to its PKCE challenge.
+//!
+//! A request whose `client_id` or `redirect_uri` cannot be trusted is refused on a page, never
+//! by a redirect (that would make this site an open redirector). Once both are trusted, every
+//! other problem goes back to the app as `error=…` with its `state` and our `iss`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use url::Url;
+
+use super::auth::return_after_sign_in;
+use super::oauth::{
+    OAuthError, event_fields, has_scope, json_response, own_server, profile, read_form, redeem,
+};
+use crate::auth::Owner;
+use crate::clock;
+use crate::db::{self, grants};
+use crate::domain::indieauth::{
+    AuthorizationRequest, parse_client, parse_request, same_origin,
+};
+use crate::error::AppError;
+use crate::indieauth::AppInfo;
+use crate::routes::{private_page, see_other};
+use crate::secret::{hash_token, random_token};
+use crate::state::AppState;
+use crate::views;
+use crate::views::apps::ConsentView;
+
+/// Why a request is not going to the consent page.
+enum Refusal {
+    /// Shown to the person: the app cannot be trusted with a redirect.
+    Page(String),
+    /// Sent back to the app.
+    Redirect(String),
+}
+
+/// A request checked against the app's own description.
+struct Checked {
+    request: AuthorizationRequest,
+    info: Result<Arc<AppInfo>, String>,
+}
+
+/// `GET /auth/authorize`: checks the request, makes the owner sign in if needed, and asks.
+pub async fn authorize(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    owner: Option<Owner>,
+) -> Result<HttpResponse, AppError> {
+    own_server(&state)?;
+    let params = match read_form(req.query_string().as_bytes()) {
+        Ok(params) => params,
+        Err(e) => return Ok(refused_page(&state, &e.description)),
+    };
+    let checked = match check(&state, &params).await {
+        Ok(checked) => checked,
+        Err(Refusal::Page(message)) => return Ok(refused_page(&state, &message)),
+        Err(Refusal::Redirect(to)) => return Ok(see_other(&to)),
+    };
+    let Some(owner) = owner else {
+        // Back here once signed in.
+        let here = format!("/auth/authorize?{}", req.query_string());
+        return return_after_sign_in(&state, &here);
+    };
+    let request = &checked.request;
+    let info = checked.info.as_ref().ok();
+    let client_id = request.client.client_id.to_string();
+    let redirect = &request.client.redirect_uri;
+    let redirect_to = redirect
+        .host_str()
+        .map_or_else(|| redirect.to_string(), str::to_owned);
+    let mut pairs: Vec<(String, String)> = params.into_iter().collect();
+    pairs.sort();
+    let view = ConsentView {
+        client_id: &client_id,
+        name: info.and_then(|i| i.name.as_deref()),
+        logo: info.and_then(|i| i.logo.as_ref()).map(Url::as_str),
+        app_uri: info.and_then(|i| i.uri.as_ref()).map(Url::as_str),
+        redirect_to: &redirect_to,
+        scopes: &request.scopes,
+        unknown_scopes: &request.unknown_scopes,
+        info_problem: checked.info.as_ref().err().map(String::as_str),
+        request: &pairs,
+    };
+    let ctx = state.page(Some(&owner.csrf_token));
+    Ok(private_page(
+        StatusCode::OK,
+        views::apps::consent(&ctx, &view).into_string(),
+    ))
+}
+
+/// `POST /auth/authorize/decide`: the owner's answer from the consent page.
+pub async fn decide(
+    state: web::Data<AppState>,
+    owner: Owner,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let own = own_server(&state)?;
+    let mut csrf = String::new();
+    let mut approve = false;
+    let mut ticked: Vec<String> = Vec::new();
+    let mut params = HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(&body) {
+        match (key.as_ref(), key.strip_prefix("request.")) {
+            (_, Some(name)) => {
+                params.insert(name.to_owned(), value.into_owned());
+            }
+            ("csrf_token", _) => csrf = value.into_owned(),
+            ("decision", _) => approve = value == "approve",
+            ("scope", _) => ticked.push(value.into_owned()),
+            _ => {}
+        }
+    }
+    owner.check_csrf(&state, &csrf)?;
+    let checked = match check(&state, &params).await {
+        Ok(checked) => checked,
+        Err(Refusal::Page(message)) => return Ok(refused_page(&state, &message)),
+        Err(Refusal::Redirect(to)) => return Ok(see_other(&to)),
+    };
+    let request = checked.request;
+    let client_id = request.client.client_id.to_string();
+    if !approve {
+        state.metrics.event(
+            "indieauth.denied",
+            event_fields(&[("client_id", &client_id)]),
+        );
+        return Ok(see_other(&error_redirect(
+            &state,
+            &request.client.redirect_uri,
+            Some(&request.state),
+            "access_denied",
+            "The owner did not allow this app.",
+        )));
+    }
+    // Only what was asked for and left ticked.
+    let scope = request
+        .scopes
+        .iter()
+        .filter(|s| ticked.iter().any(|t| t == *s))
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let info = checked.info.ok();
+    let code = random_token();
+    let new = grants::NewCode {
+        client_id: client_id.clone(),
+        redirect_uri: request.client.redirect_uri.to_string(),
+        code_challenge: request.code_challenge.clone(),
+        scope: scope.clone(),
+        me: own.issuer.to_string(),
+        client_name: info.as_ref().and_then(|i| i.name.clone()),
+        client_logo: info
+            .as_ref()
+            .and_then(|i| i.logo.as_ref())
+            .map(ToString::to_string),
+    };
+    let code_hash = hash_token(&code);
+    let now = clock::unix_now();
+    db::run(&state.db, move |conn| {
+        Ok(grants::create_code(conn, &code_hash, &new, now)?)
+    })
+    .await?;
+    state.metrics.event(
+        "indieauth.authorized",
+        event_fields(&[("client_id", &client_id), ("scope", &scope)]),
+    );
+    log::info!("authorization server: {client_id} allowed ({scope})");
+    let mut target = request.client.redirect_uri.clone();
+    target
+        .query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("state", &request.state)
+        .append_pair("iss", own.issuer.as_str());
+    Ok(see_other(target.as_str()))
+}
+
+/// `POST /auth/authorize`: redeems a code for the identity alone (`{me}`, and `profile` with
+/// that scope) — how an app that only signs people in finishes (IndieAuth §5.3.2).
+pub async fn redeem_for_profile(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    own_server(&state)?;
+    let outcome = async {
+        let params = read_form(&body)?;
+        match params.get("grant_type").map(String::as_str) {
+            None | Some("authorization_code") => {}
+            Some(other) => {
+                return Err(OAuthError::new(
+                    "unsupported_grant_type",
+                    format!("grant_type {other} is not supported here."),
+                ));
+            }
+        }
+        let (_, code) = redeem(&state, &params).await?;
+        let mut body = json!({ "me": code.me });
+        if has_scope(&code.scope, "profile") {
+            body["profile"] = profile(&state);
+        }
+        state.metrics.event(
+            "indieauth.signed_in",
+            event_fields(&[("client_id", &code.client_id)]),
+        );
+        Ok(json_response(StatusCode::OK, &body))
+    };
+    Ok(outcome.await.unwrap_or_else(|e| e.response()))
+}
+
+/// Checks a request: its client and redirect (refused on a page), then the rest (refused back
+/// to the app).
+async fn check(state: &AppState, params: &HashMap<String, String>) -> Result<Checked, Refusal> {
+    let client = parse_client(params).map_err(|m| refuse(state, params, m))?;
+    let info = state.apps.lookup(&client.client_id).await;
+    if !same_origin(&client.client_id, &client.redirect_uri) {
+        let listed = match &info {
+            Ok(info) => info.redirect_uris.contains(&client.redirect_uri),
+            Err(why) => {
+                return Err(refuse(
+                    state,
+                    params,
+                    format!(
+                        "The redirect_uri {} is not on the app's site, and the app's description, which would have to list it, could not be read: {why}.",
+                        client.redirect_uri
+                    ),
+                ));
+            }
+        };
+        if !listed {
+            return Err(refuse(
+                state,
+                params,
+                format!(
+                    "The redirect_uri {} is not on the app's site ({}) and the app does not list it.",
+                    client.redirect_uri, client.client_id
+                ),
+            ));
+        }
+    }
+    let redirect_uri = client.redirect_uri.clone();
+    let client_state = client.state.clone();
+    let request = parse_request(client, params).map_err(|description| {
+        Refusal::Redirect(error_redirect(
+            state,
+            &redirect_uri,
+            client_state.as_deref(),
+            "invalid_request",
+            &description,
+        ))
+    })?;
+    Ok(Checked { request, info })
+}
+
+/// A page refusal, counted.
+fn refuse(state: &AppState, params: &HashMap<String, String>, message: String) -> Refusal {
+    let client_id = params.get("client_id").map_or("", String::as_str);
+    state.metrics.event(
+        "indieauth.refused",
+        event_fields(&[("client_id", client_id), ("reason", &message)]),
+    );
+    Refusal::Page(message)
+}
+
+/// The app's `redirect_uri` with an OAuth error, its `state` and our `iss`.
+fn error_redirect(
+    state: &AppState,
+    redirect_uri: &Url,
+    client_state: Option<&str>,
+    error: &str,
+    description: &str,
+) -> String {
+    let mut target = redirect_uri.clone();
+    {
+        let mut query = target.query_pairs_mut();
+        query
+            .append_pair("error", error)
+            .append_pair("error_description", description);
+        if let Some(s) = client_state {
+            query.append_pair("state", s);
+        }
+        query.append_pair("iss", state.config.site.url.as_str());
+    }
+    target.to_string()
+}
+
+fn refused_page(state: &AppState, message: &str) -> HttpResponse {
+    log::warn!("authorization request refused: {message}");
+    let ctx = state.page(None);
+    private_page(
+        StatusCode::BAD_REQUEST,
+        views::apps::refused(&ctx, message).into_string(),
+    )
+}
