@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use actix_web::dev::Server;
 use actix_web::error::UrlencodedError;
-use url::Url;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpRequest, HttpServer, guard, web};
+use url::Url;
 
 use crate::auth::session;
 use crate::auth::setup::SetupToken;
@@ -164,12 +164,8 @@ impl Application {
         });
         let apps = AppDirectory::new().map_err(|source| StartupError::HttpClient { source })?;
         let indieauth = Arc::new(
-            IndieAuth::new(
-                admin_me,
-                config.indielogin_url.clone(),
-                config.dev_mode,
-            )
-            .map_err(|source| StartupError::HttpClient { source })?,
+            IndieAuth::new(admin_me, config.indielogin_url.clone(), config.dev_mode)
+                .map_err(|source| StartupError::HttpClient { source })?,
         );
         let state = web::Data::new(AppState {
             indieauth,

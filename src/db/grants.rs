@@ -311,7 +311,12 @@ pub fn find_refresh(conn: &Connection, token_hash: &str, now: i64) -> rusqlite::
 
 /// Retires a refresh token (kept, so a later reuse is recognised) and the grant's access
 /// tokens, before new ones are issued.
-pub fn rotate(conn: &Connection, refresh_hash: &str, grant_id: i64, now: i64) -> rusqlite::Result<()> {
+pub fn rotate(
+    conn: &Connection,
+    refresh_hash: &str,
+    grant_id: i64,
+    now: i64,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE grant_tokens SET rotated_at = ?2 WHERE token_hash = ?1")?
         .execute(params![refresh_hash, now])?;
     conn.prepare_cached("DELETE FROM grant_tokens WHERE grant_id = ?1 AND kind = 'access'")?
@@ -352,7 +357,8 @@ pub fn revoke_all(conn: &Connection, now: i64) -> rusqlite::Result<usize> {
     let revoked = conn
         .prepare_cached("UPDATE grants SET revoked_at = ?1 WHERE revoked_at IS NULL")?
         .execute([now])?;
-    conn.prepare_cached("DELETE FROM grant_tokens")?.execute([])?;
+    conn.prepare_cached("DELETE FROM grant_tokens")?
+        .execute([])?;
     Ok(revoked)
 }
 

@@ -200,7 +200,11 @@ pub fn parse_request(
         // The pre-2020 `id` response type meant authentication only; treated as `code`.
         "id" => {}
         "" => return Err("response_type is missing; it must be `code`.".into()),
-        other => return Err(format!("response_type {other} is not supported; use `code`.")),
+        other => {
+            return Err(format!(
+                "response_type {other} is not supported; use `code`."
+            ));
+        }
     }
     let state = get("state");
     if state.is_empty() {
@@ -215,13 +219,19 @@ pub fn parse_request(
     match get("code_challenge_method") {
         "S256" => {}
         "" if challenge.is_empty() => {
-            return Err("PKCE is required: send code_challenge with code_challenge_method=S256.".into());
+            return Err(
+                "PKCE is required: send code_challenge with code_challenge_method=S256.".into(),
+            );
         }
         "" => return Err("code_challenge_method is missing; it must be S256.".into()),
         "plain" => {
             return Err("code_challenge_method plain is not accepted; use S256.".into());
         }
-        other => return Err(format!("code_challenge_method {other} is not supported; use S256.")),
+        other => {
+            return Err(format!(
+                "code_challenge_method {other} is not supported; use S256."
+            ));
+        }
     }
     let well_formed = challenge.len() == 43
         && challenge
@@ -280,7 +290,13 @@ mod tests {
     fn redirect_uris_are_checked() {
         assert!(parse_redirect_uri("https://app.example/cb").is_ok());
         assert!(parse_redirect_uri("indigenous://auth").is_ok());
-        for bad in ["", "/cb", "javascript:alert(1)", "data:text/html,x", "https://a/#x"] {
+        for bad in [
+            "",
+            "/cb",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "https://a/#x",
+        ] {
             assert!(parse_redirect_uri(bad).is_err(), "{bad}");
         }
         let client = Url::parse("https://app.example/").unwrap();
@@ -310,7 +326,10 @@ mod tests {
         let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
         assert_eq!(s256(verifier), challenge);
         assert!(verifier_matches(verifier, challenge));
-        assert!(!verifier_matches("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj", challenge));
+        assert!(!verifier_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXj",
+            challenge
+        ));
         assert!(!verifier_matches("short", &s256("short")));
     }
 
@@ -328,7 +347,10 @@ mod tests {
             ("client_id", "https://app.example/"),
             ("redirect_uri", "https://app.example/cb"),
             ("state", "abc"),
-            ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+            (
+                "code_challenge",
+                "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            ),
             ("code_challenge_method", "S256"),
             ("scope", "create"),
         ];

@@ -254,8 +254,8 @@ pub fn h_app(html: &str, base: &Url) -> AppInfo {
 
 /// Elements that never have an end tag.
 const VOID: [&str; 14] = [
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-    "track", "wbr", "param",
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param",
 ];
 
 #[derive(Debug, Default)]

@@ -124,8 +124,7 @@ impl Verifier {
         if let Some(own) = &self.own {
             return own.verify(token).await?.ok_or_else(|| {
                 AppError::InvalidToken(
-                    "The access token was not accepted: it is unknown, expired or revoked."
-                        .into(),
+                    "The access token was not accepted: it is unknown, expired or revoked.".into(),
                 )
             });
         }

@@ -23,10 +23,10 @@ pub mod model;
 pub mod server;
 pub mod tokens;
 
+pub use app_info::{AppDirectory, AppInfo};
 pub use bearer::Credentials;
 pub use client::{IndieAuth, MAX_REDIRECTS, TIMEOUT, canonical_me, is_loopback};
 pub use discovery::DISCOVERY_TTL;
-pub use app_info::{AppDirectory, AppInfo};
 pub use model::{Endpoints, IndieAuthError, TokenInfo, TokenVerdict, Verification};
 pub use server::OwnServer;
 pub use tokens::TOKEN_TTL;

@@ -54,7 +54,11 @@ impl OwnServer {
             .filter(|t| t.kind == "access")
             .map(|t| TokenInfo {
                 me: t.me,
-                scopes: t.scope.split_ascii_whitespace().map(str::to_owned).collect(),
+                scopes: t
+                    .scope
+                    .split_ascii_whitespace()
+                    .map(str::to_owned)
+                    .collect(),
                 client_id: Some(t.client_id),
             }))
     }

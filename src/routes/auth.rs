@@ -49,7 +49,11 @@ fn client(state: &AppState) -> (String, String) {
 /// `POST /auth/login`: discovers the owner's authorization server, records a single-use
 /// `state` with its PKCE verifier and sends the browser there.
 pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let me = state.config.admin_me.clone().filter(|_| !state.config.owner_is_site());
+    let me = state
+        .config
+        .admin_me
+        .clone()
+        .filter(|_| !state.config.owner_is_site());
     let Some(me) = me else {
         return Ok(failure(
             &state,
@@ -277,7 +281,11 @@ pub fn return_after_sign_in(state: &AppState, path: &str) -> Result<HttpResponse
     Ok(response)
 }
 
-fn return_cookie(state: &AppState, value: &str, max_age: i64) -> actix_web::cookie::Cookie<'static> {
+fn return_cookie(
+    state: &AppState,
+    value: &str,
+    max_age: i64,
+) -> actix_web::cookie::Cookie<'static> {
     actix_web::cookie::Cookie::build(RETURN_COOKIE, value.to_owned())
         .path("/")
         .http_only(true)

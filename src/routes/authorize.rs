@@ -21,9 +21,7 @@ use super::oauth::{
 use crate::auth::Owner;
 use crate::clock;
 use crate::db::{self, grants};
-use crate::domain::indieauth::{
-    AuthorizationRequest, parse_client, parse_request, same_origin,
-};
+use crate::domain::indieauth::{AuthorizationRequest, parse_client, parse_request, same_origin};
 use crate::error::AppError;
 use crate::indieauth::AppInfo;
 use crate::routes::{private_page, see_other};

@@ -87,7 +87,10 @@ pub fn read_form(body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
 }
 
 /// A required, non-empty parameter.
-pub fn required<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, OAuthError> {
+pub fn required<'a>(
+    params: &'a HashMap<String, String>,
+    name: &str,
+) -> Result<&'a str, OAuthError> {
     params
         .get(name)
         .map(String::as_str)
@@ -158,10 +161,14 @@ pub async fn redeem(
         return Err(invalid("The code was issued to another client_id."));
     }
     if code.redirect_uri != redirect_uri {
-        return Err(invalid("The redirect_uri differs from the authorization request's."));
+        return Err(invalid(
+            "The redirect_uri differs from the authorization request's.",
+        ));
     }
     if !verifier_matches(verifier, &code.code_challenge) {
-        return Err(invalid("The code_verifier does not match the code_challenge."));
+        return Err(invalid(
+            "The code_verifier does not match the code_challenge.",
+        ));
     }
     Ok((code_hash, code))
 }

@@ -35,7 +35,9 @@ pub async fn token(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpR
             Some("") | None => Err(OAuthError::new("invalid_request", "grant_type is missing.")),
             Some(other) => Err(OAuthError::new(
                 "unsupported_grant_type",
-                format!("grant_type {other} is not supported; use authorization_code or refresh_token."),
+                format!(
+                    "grant_type {other} is not supported; use authorization_code or refresh_token."
+                ),
             )),
         },
         Err(e) => Err(e),
@@ -134,7 +136,10 @@ async fn refresh(
     let client_id = parse_client_id(required(params, "client_id")?)
         .map_err(|e| OAuthError::new("invalid_client", e))?
         .to_string();
-    let asked = params.get("scope").filter(|s| !s.trim().is_empty()).cloned();
+    let asked = params
+        .get("scope")
+        .filter(|s| !s.trim().is_empty())
+        .cloned();
     let issued = Issued::new();
     let (access_hash, new_refresh_hash) = (hash_token(&issued.access), hash_token(&issued.refresh));
     let lifetime = own.token_lifetime;
@@ -142,7 +147,8 @@ async fn refresh(
     let client = client_id.clone();
     let outcome = db::run(&state.db, move |conn| {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let refused = |code, why: &str| Ok(Refreshed::Refused(OAuthError::new(code, why.to_owned())));
+        let refused =
+            |code, why: &str| Ok(Refreshed::Refused(OAuthError::new(code, why.to_owned())));
         let outcome = match grants::find_refresh(&tx, &refresh_hash, now)? {
             grants::Refresh::Unknown => refused(
                 "invalid_grant",
@@ -209,7 +215,10 @@ async fn refresh(
 }
 
 /// `GET /auth/token` with a Bearer token: the pre-2020 verification, `{me, client_id, scope}`.
-pub async fn verify(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn verify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let own = own_server(&state)?;
     let Some(token) = bearer(&req) else {
         return Ok(unauthorized("Send the token as `Authorization: Bearer …`."));
@@ -277,7 +286,10 @@ pub async fn introspect(
 
 /// `POST /auth/revoke` (RFC 7009): revokes the grant of an access or refresh token; `200`
 /// whatever the token was.
-pub async fn revoke(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn revoke(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     own_server(&state)?;
     Ok(match read_form(&body) {
         Ok(params) => revoke_token(&state, &params).await,
