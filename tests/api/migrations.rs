@@ -35,7 +35,7 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
     let count: i64 = conn
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(count, 5, "nothing applied twice");
+    assert_eq!(count, 6, "nothing applied twice");
 }
 
 #[tokio::test]
