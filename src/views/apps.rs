@@ -40,7 +40,7 @@ pub fn consent(ctx: &PageContext<'_>, view: &ConsentView<'_>) -> Markup {
             h1 { "Allow " (name) "?" }
             p {
                 @if view.name.is_some() { (name) " (" }
-                a href=(view.app_uri.unwrap_or(view.client_id)) rel="noopener noreferrer" { (view.client_id) }
+                a.client-id href=(view.app_uri.unwrap_or(view.client_id)) rel="noopener noreferrer" { (view.client_id) }
                 @if view.name.is_some() { ")" }
                 @if view.scopes.is_empty() {
                     " wants to know that you are " strong { (ctx.site().url) } ". It will not be able to change anything."
@@ -77,7 +77,7 @@ pub fn consent(ctx: &PageContext<'_>, view: &ConsentView<'_>) -> Markup {
                     }
                 }
                 p { "You will be sent to " strong { (view.redirect_to) } "." }
-                div.actions {
+                div.consent-actions {
                     button.button type="submit" name="decision" value="approve" { "Allow" }
                     button.button.button-secondary type="submit" name="decision" value="deny" { "Deny" }
                 }
@@ -157,7 +157,7 @@ pub fn list(ctx: &PageContext<'_>, grants: &[GrantRow], flash: Option<&str>) -> 
                                     }
                                     strong { (grant.name) }
                                     br;
-                                    small { (grant.client_id) }
+                                    small.client-id { (grant.client_id) }
                                 }
                                 td data-label="May" { (grant.scope) }
                                 td data-label="Allowed" { (grant.issued) }
