@@ -498,3 +498,23 @@ async fn a_profile_that_never_answers_times_out_after_five_seconds() {
         "gave up in {waited:?}"
     );
 }
+
+#[tokio::test]
+async fn the_login_state_is_32_hex_characters_of_fresh_randomness_and_login_completes() {
+    // django-indieweb refuses a `state` longer than 32 characters.
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    let authorization = start(&app).await;
+    let state = param(&authorization, "state").unwrap();
+    assert!(state.len() <= 32, "{state}");
+    assert_eq!(state.len(), 32, "128 random bits as hex: {state}");
+    assert!(state.chars().all(|c| c.is_ascii_hexdigit()), "{state}");
+    // Another browser (this one's cookie binds it to the first login).
+    let again = param(&start(&app.other_browser()).await, "state").unwrap();
+    assert_ne!(state, again, "each login has its own state");
+    let callback = approve(&app, &authorization).await;
+    let res = app.client.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/admin/");
+    assert!(logged_in(&app).await);
+}
