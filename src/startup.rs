@@ -146,6 +146,7 @@ impl Application {
                 config.admin_me.clone(),
                 config.indielogin_url.clone(),
                 config.dev_mode,
+                config.indieauth_introspection_token.clone(),
             )
             .map_err(|source| StartupError::HttpClient { source })?,
         );

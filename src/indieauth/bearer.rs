@@ -108,7 +108,7 @@ impl Verifier {
         Ok(Verifier { indieauth, metrics })
     }
 
-    /// Verifies a token at the owner's token endpoint (or the cache) and checks it is the
+    /// Verifies a token at the owner's IndieAuth server (or the cache) and checks it is the
     /// owner's.
     async fn verify(&self, token: &str) -> Result<TokenInfo, AppError> {
         let verification = self.indieauth.verify(token).await.map_err(|e| match e {
