@@ -551,9 +551,21 @@ async fn strict_peer() -> Peer {
     peer.with(|s| {
         s.introspection_auth = true;
         s.refuse_get = true;
-        s.resource_credential = Some("resource-server-credential".into());
+        s.resource_credential = Some(RESOURCE_CREDENTIAL.into());
     });
     peer
+}
+
+/// The credential [`strict_peer`] gave the app as a resource server.
+const RESOURCE_CREDENTIAL: &str = "resource-server-credential";
+
+/// An app owned by `peer` with `INDIEAUTH_INTROSPECTION_TOKEN=credential`.
+async fn app_with_credential(peer: &Peer, credential: &str) -> TestApp {
+    spawn_app_with(&[
+        ("ADMIN_ME", &peer.me()),
+        ("INDIEAUTH_INTROSPECTION_TOKEN", credential),
+    ])
+    .await
 }
 
 #[tokio::test]
@@ -588,20 +600,13 @@ async fn a_token_is_introspected_first_presenting_itself_as_the_credential() {
 #[tokio::test]
 async fn the_configured_introspection_credential_is_sent_instead_of_the_token() {
     let peer = strict_peer().await;
-    let app = spawn_app_with(&[
-        ("ADMIN_ME", &peer.me()),
-        (
-            "INDIEAUTH_INTROSPECTION_TOKEN",
-            "resource-server-credential",
-        ),
-    ])
-    .await;
+    let app = app_with_credential(&peer, RESOURCE_CREDENTIAL).await;
     let token = peer.issue_token("create");
     let res = micropub_create(&app, &token, "with our credential").await;
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(
         peer.introspection_authorizations(),
-        [Some("Bearer resource-server-credential".to_owned())],
+        [Some(format!("Bearer {RESOURCE_CREDENTIAL}"))],
         "exactly the configured credential, never the token"
     );
     assert_eq!(peer.hits("/token"), 0);
@@ -610,11 +615,7 @@ async fn the_configured_introspection_credential_is_sent_instead_of_the_token() 
 #[tokio::test]
 async fn a_wrong_introspection_credential_is_a_clear_error_never_a_pass() {
     let peer = strict_peer().await;
-    let app = spawn_app_with(&[
-        ("ADMIN_ME", &peer.me()),
-        ("INDIEAUTH_INTROSPECTION_TOKEN", "not-the-credential"),
-    ])
-    .await;
+    let app = app_with_credential(&peer, "not-the-credential").await;
     let token = peer.issue_token("create");
     let res = micropub_create(&app, &token, "refused").await;
     let (error, description) = micropub_error(res, StatusCode::SERVICE_UNAVAILABLE).await;
@@ -643,11 +644,7 @@ async fn a_wrong_introspection_credential_is_a_clear_error_never_a_pass() {
 #[tokio::test]
 async fn without_an_introspection_endpoint_the_token_endpoint_get_is_used() {
     let peer = Peer::start(Advertise::Html).await;
-    let app = spawn_app_with(&[
-        ("ADMIN_ME", &peer.me()),
-        ("INDIEAUTH_INTROSPECTION_TOKEN", "unused-credential"),
-    ])
-    .await;
+    let app = app_with_credential(&peer, "unused-credential").await;
     let token = peer.issue_token("create");
     let res = micropub_create(&app, &token, "legacy").await;
     assert_eq!(res.status(), StatusCode::CREATED);
@@ -714,14 +711,7 @@ async fn introspection_alone_suffices_without_a_token_endpoint() {
 async fn an_inactive_token_is_401_invalid_token() {
     let peer = strict_peer().await;
     // With the site's own credential the server answers `active: false` …
-    let app = spawn_app_with(&[
-        ("ADMIN_ME", &peer.me()),
-        (
-            "INDIEAUTH_INTROSPECTION_TOKEN",
-            "resource-server-credential",
-        ),
-    ])
-    .await;
+    let app = app_with_credential(&peer, RESOURCE_CREDENTIAL).await;
     // … and a forged token presented as its own credential is refused with 401.
     let anonymous = app_owned_by(&peer).await;
     for app in [&app, &anonymous] {
