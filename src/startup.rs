@@ -164,8 +164,13 @@ impl Application {
         });
         let apps = AppDirectory::new().map_err(|source| StartupError::HttpClient { source })?;
         let indieauth = Arc::new(
-            IndieAuth::new(admin_me, config.indielogin_url.clone(), config.dev_mode)
-                .map_err(|source| StartupError::HttpClient { source })?,
+            IndieAuth::new(
+                admin_me,
+                config.indielogin_url.clone(),
+                config.dev_mode,
+                config.indieauth_introspection_token.clone(),
+            )
+            .map_err(|source| StartupError::HttpClient { source })?,
         );
         let state = web::Data::new(AppState {
             indieauth,

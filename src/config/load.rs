@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::parse::{ConfigErrors, ConfigProblem, Parser, RawConfig};
+use super::parse::{Parser, RawConfig};
+use super::problems::{ConfigErrors, ConfigProblem};
 use super::settings::Config;
 
 /// Every variable starpunk reads; anything else with a known prefix earns a warning.
@@ -19,6 +20,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "ADMIN_ME",
     "SESSION_SECRET",
     "INDIELOGIN_URL",
+    "INDIEAUTH_INTROSPECTION_TOKEN",
     "DEV_MODE",
     "DEV_ADMIN_ME",
     "LOG_LEVEL",
@@ -43,7 +45,15 @@ pub const KNOWN_VARIABLES: &[&str] = &[
 ];
 
 /// Prefixes that mark a variable as meant for starpunk.
-const KNOWN_PREFIXES: &[&str] = &["METRICS_", "FEED_", "DB_", "SEARCH_", "SITE_", "DEV_"];
+const KNOWN_PREFIXES: &[&str] = &[
+    "METRICS_",
+    "FEED_",
+    "DB_",
+    "SEARCH_",
+    "SITE_",
+    "DEV_",
+    "INDIEAUTH_",
+];
 
 /// A configuration that loaded, with the warnings to print once logging is up.
 #[derive(Debug)]
@@ -132,7 +142,7 @@ pub fn unknown_variable_warnings<'a>(names: impl Iterator<Item = &'a str>) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::SESSION_SECRET_FILE;
+    use crate::config::{SESSION_SECRET_FILE, Secret};
 
     fn load(vars: &[(&str, &str)]) -> Result<Loaded, ConfigErrors> {
         let dir = tempfile::tempdir().unwrap();
@@ -146,12 +156,28 @@ mod tests {
 
     #[test]
     fn describe_lists_every_known_variable_and_redacts_secrets() {
-        let loaded = load(&[("METRICS_PROMETHEUS_TOKEN", "very-secret-token")]).unwrap();
+        let loaded = load(&[
+            ("METRICS_PROMETHEUS_TOKEN", "very-secret-token"),
+            (
+                "INDIEAUTH_INTROSPECTION_TOKEN",
+                "resource-server-credential",
+            ),
+        ])
+        .unwrap();
         let described = loaded.config.describe();
         let names: Vec<&str> = described.iter().map(|(k, _)| *k).collect();
         assert_eq!(names, KNOWN_VARIABLES);
-        let text = format!("{described:?}");
+        let text = format!("{described:?} {:?}", loaded.config);
         assert!(!text.contains("very-secret-token"));
+        assert!(!text.contains("resource-server-credential"));
+        assert_eq!(
+            loaded
+                .config
+                .indieauth_introspection_token
+                .as_ref()
+                .map(Secret::expose),
+            Some("resource-server-credential")
+        );
         assert!(!text.contains(loaded.config.session_secret.expose()));
     }
 
@@ -204,8 +230,19 @@ mod tests {
 
     #[test]
     fn near_miss_variables_get_a_did_you_mean_warning() {
-        let loaded = load(&[("METRICS_SAMPLING_RATES", "0.5"), ("TOKEN_ENDPOINT", "x")]).unwrap();
-        assert_eq!(loaded.warnings.len(), 2);
+        let loaded = load(&[
+            ("METRICS_SAMPLING_RATES", "0.5"),
+            ("TOKEN_ENDPOINT", "x"),
+            ("INDIEAUTH_INTROSPECTION_TOKN", "x"),
+        ])
+        .unwrap();
+        assert_eq!(loaded.warnings.len(), 3);
+        assert!(
+            loaded
+                .warnings
+                .iter()
+                .any(|w| w.contains("did you mean `INDIEAUTH_INTROSPECTION_TOKEN`?"))
+        );
         assert!(
             loaded
                 .warnings
@@ -247,6 +284,24 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(format!("{first:?}"), "[redacted]");
+    }
+
+    #[test]
+    fn an_introspection_credential_is_trimmed_and_one_that_cannot_be_a_header_is_refused() {
+        let blank = load(&[("INDIEAUTH_INTROSPECTION_TOKEN", "  ")]).unwrap();
+        assert!(blank.config.indieauth_introspection_token.is_none());
+        let padded = load(&[("INDIEAUTH_INTROSPECTION_TOKEN", " abc.def \n")]).unwrap();
+        assert_eq!(
+            padded
+                .config
+                .indieauth_introspection_token
+                .as_ref()
+                .map(Secret::expose),
+            Some("abc.def")
+        );
+        let errors = load(&[("INDIEAUTH_INTROSPECTION_TOKEN", "two words")]).unwrap_err();
+        assert_eq!(errors.0[0].variable, "INDIEAUTH_INTROSPECTION_TOKEN");
+        assert!(!errors.to_string().contains("two words"));
     }
 
     #[test]

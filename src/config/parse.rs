@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
+use super::problems::{ConfigErrors, ConfigProblem};
 use super::secret_file::persisted_secret;
 use super::settings::{
     Config, DatabaseConfig, FeedConfig, MetricsConfig, SamplingRates, Secret, SiteConfig,
@@ -31,6 +32,7 @@ pub struct RawConfig {
     admin_me: Option<String>,
     session_secret: Option<String>,
     indielogin_url: Option<String>,
+    indieauth_introspection_token: Option<String>,
     dev_mode: Option<String>,
     dev_admin_me: Option<String>,
     log_level: Option<String>,
@@ -53,45 +55,6 @@ pub struct RawConfig {
     trusted_proxies: Option<String>,
     indieauth_token_lifetime_days: Option<String>,
 }
-
-/// One invalid variable: its name, the value given and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigProblem {
-    /// The variable's name.
-    pub variable: &'static str,
-    /// The value given (secrets are never echoed).
-    pub value: String,
-    /// What would have been accepted.
-    pub expected: String,
-}
-
-impl fmt::Display for ConfigProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}={:?} is invalid: expected {}",
-            self.variable, self.value, self.expected
-        )
-    }
-}
-
-/// Every problem found in the environment; the program prints them and exits with status 2.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigErrors(pub Vec<ConfigProblem>);
-
-impl fmt::Display for ConfigErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, problem) in self.0.iter().enumerate() {
-            if i > 0 {
-                writeln!(f)?;
-            }
-            write!(f, "configuration error: {problem}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for ConfigErrors {}
 
 /// Collects problems while converting raw strings.
 #[derive(Default)]
@@ -286,6 +249,10 @@ impl Parser {
             .indielogin_url
             .and_then(|v| self.http_url("INDIELOGIN_URL", &v))
             .unwrap_or_else(|| Url::parse("https://indielogin.com/").expect("default is valid"));
+        let indieauth_introspection_token = self.bearer_credential(
+            "INDIEAUTH_INTROSPECTION_TOKEN",
+            raw.indieauth_introspection_token,
+        );
         let dev_mode = self.boolean("DEV_MODE", raw.dev_mode, false);
         let dev_admin_me = self.optional_url("DEV_ADMIN_ME", raw.dev_admin_me);
         if dev_mode && !is_local_host(&site.url) {
@@ -401,6 +368,7 @@ impl Parser {
             admin_me,
             session_secret,
             indielogin_url,
+            indieauth_introspection_token,
             dev_mode,
             dev_admin_me,
             log_level,
@@ -412,6 +380,29 @@ impl Parser {
             trusted_proxies,
             token_lifetime_days,
         })
+    }
+
+    /// A credential sent as `Authorization: Bearer …`: surrounding blanks are dropped, empty is
+    /// unset, and anything but visible ASCII is refused (it could not travel in a header). The
+    /// value is never echoed.
+    fn bearer_credential(
+        &mut self,
+        variable: &'static str,
+        value: Option<String>,
+    ) -> Option<Secret> {
+        let value = value?.trim().to_owned();
+        if value.is_empty() {
+            return None;
+        }
+        if !value.bytes().all(|b| b.is_ascii_graphic()) {
+            self.problem(
+                variable,
+                "[redacted]",
+                "visible ASCII characters without spaces (a Bearer credential)",
+            );
+            return None;
+        }
+        Some(Secret::new(value))
     }
 
     /// A comma-separated list of IP addresses and CIDR networks (`10.0.0.0/8`, `::1`).

@@ -133,6 +133,10 @@ pub struct Config {
     pub session_secret: Secret,
     /// `INDIELOGIN_URL`: authorization server used when `ADMIN_ME` advertises none.
     pub indielogin_url: Url,
+    /// `INDIEAUTH_INTROSPECTION_TOKEN`: the credential the owner's IndieAuth server gave this
+    /// site (as a resource server) for its introspection endpoint; unset, each token is
+    /// presented as its own credential.
+    pub indieauth_introspection_token: Option<Secret>,
     /// `DEV_MODE`: enables `/dev/login`, which logs in without any network.
     pub dev_mode: bool,
     /// `DEV_ADMIN_ME`: identity used by dev login (falls back to `ADMIN_ME`, then `SITE_URL`).
@@ -178,6 +182,10 @@ impl Config {
             ("ADMIN_ME", opt(&self.admin_me)),
             ("SESSION_SECRET", "[redacted]".to_owned()),
             ("INDIELOGIN_URL", self.indielogin_url.to_string()),
+            (
+                "INDIEAUTH_INTROSPECTION_TOKEN",
+                redacted(&self.indieauth_introspection_token),
+            ),
             ("DEV_MODE", self.dev_mode.to_string()),
             ("DEV_ADMIN_ME", opt(&self.dev_admin_me)),
             ("LOG_LEVEL", self.log_level.to_string().to_ascii_lowercase()),
@@ -216,13 +224,7 @@ impl Config {
                     .map_or(0.0, |d| d.as_secs_f64())
                     .to_string(),
             ),
-            (
-                "METRICS_PROMETHEUS_TOKEN",
-                m.prometheus_token
-                    .as_ref()
-                    .map_or("(unset)", |_| "[redacted]")
-                    .to_owned(),
-            ),
+            ("METRICS_PROMETHEUS_TOKEN", redacted(&m.prometheus_token)),
             (
                 "TRUSTED_PROXIES",
                 self.trusted_proxies
@@ -264,6 +266,14 @@ impl Config {
             .or_else(|| self.admin_me.clone())
             .unwrap_or_else(|| self.site.url.clone())
     }
+}
+
+/// How `describe()` shows an optional secret: `(unset)` or `[redacted]`, never the value.
+fn redacted(secret: &Option<Secret>) -> String {
+    secret
+        .as_ref()
+        .map_or("(unset)", |_| "[redacted]")
+        .to_owned()
 }
 
 /// Whether a URL points at this machine (`localhost`, `127.0.0.0/8`, `::1`).

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 use super::model::{Endpoints, IndieAuthError, TokenVerdict};
+use crate::config::Secret;
 
 /// Time allowed for each outgoing request.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
@@ -31,6 +32,9 @@ pub struct IndieAuth {
     pub(super) admin_me: Option<Url>,
     pub(super) fallback: Url,
     pub(super) allow_http: bool,
+    /// `INDIEAUTH_INTROSPECTION_TOKEN`: this site's credential at the owner's introspection
+    /// endpoint; without it, each token is presented as its own credential.
+    pub(super) introspection_credential: Option<Secret>,
     pub(super) endpoints: Mutex<Option<(Instant, Arc<Endpoints>)>>,
     pub(super) last_background_attempt: Mutex<Option<Instant>>,
     /// Held while discovering, so concurrent callers share one fetch.
@@ -73,7 +77,9 @@ pub fn is_loopback(url: &Url) -> bool {
 }
 
 impl IndieAuth {
-    /// A client for `admin_me`; `allow_http` (DEV_MODE) permits plain http everywhere.
+    /// A client for `admin_me`; `allow_http` (DEV_MODE) permits plain http everywhere;
+    /// `introspection_credential` (`INDIEAUTH_INTROSPECTION_TOKEN`) authenticates this site at
+    /// the owner's introspection endpoint.
     ///
     /// Server certificates are checked against Mozilla's root store, compiled in, and the
     /// system's roots when it has any: a static binary in an empty root (a `scratch` image, a
@@ -83,6 +89,7 @@ impl IndieAuth {
         admin_me: Option<Url>,
         fallback: Url,
         allow_http: bool,
+        introspection_credential: Option<Secret>,
     ) -> Result<Self, reqwest::Error> {
         // reqwest is built without a bundled crypto provider; ring is the one we ship. Installing
         // twice (several applications in one test process) is harmless.
@@ -115,6 +122,7 @@ impl IndieAuth {
             admin_me,
             fallback,
             allow_http,
+            introspection_credential,
             endpoints: Mutex::new(None),
             last_background_attempt: Mutex::new(None),
             discovering: tokio::sync::Mutex::new(()),

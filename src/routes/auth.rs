@@ -2,7 +2,8 @@
 //!
 //! Login follows the IndieAuth client flow: the owner's authorization server is discovered from
 //! `ADMIN_ME` (falling back to `INDIELOGIN_URL` only when the site names none), the browser is
-//! sent there with a PKCE S256 challenge and a single-use `state` kept at most ten minutes, and
+//! sent there with a PKCE S256 challenge and a single-use `state` (128 random bits in 32
+//! characters, the most some servers accept) kept at most ten minutes, and
 //! the returned code is exchanged at the same server. The `me` it vouches for must be
 //! `ADMIN_ME`. Every failure is a page saying what went wrong, and no session.
 
@@ -19,7 +20,7 @@ use crate::db::{self, auth_states, sessions};
 use crate::error::AppError;
 use crate::indieauth::{IndieAuthError, canonical_me};
 use crate::routes::{private_page, see_other};
-use crate::secret::{hash_token, random_token};
+use crate::secret::{hash_token, random_token, random_token_128};
 use crate::state::AppState;
 use crate::views;
 
@@ -87,7 +88,8 @@ pub async fn start_login(state: web::Data<AppState>) -> Result<HttpResponse, App
         // The owner's site names no server at all: the configured fallback service.
         (None, None) => (state.indieauth.fallback_endpoint(), None),
     };
-    let login_state = random_token();
+    // 128 random bits in 32 characters: some servers refuse a longer `state`.
+    let login_state = random_token_128();
     let verifier = random_token();
     let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(Sha256::digest(verifier.as_bytes()));

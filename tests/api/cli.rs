@@ -189,6 +189,7 @@ fn config_prints_every_variable_with_secrets_redacted() {
         .env("DATA_PATH", dir.path())
         .env("SESSION_SECRET", "x".repeat(40))
         .env("METRICS_PROMETHEUS_TOKEN", "scrape-token-123")
+        .env("INDIEAUTH_INTROSPECTION_TOKEN", "credential-456")
         .arg("config")
         .output()
         .unwrap();
@@ -200,7 +201,9 @@ fn config_prints_every_variable_with_secrets_redacted() {
     );
     assert!(text.contains("SESSION_SECRET=[redacted]"));
     assert!(text.contains("METRICS_PROMETHEUS_TOKEN=[redacted]"));
+    assert!(text.contains("INDIEAUTH_INTROSPECTION_TOKEN=[redacted]"));
     assert!(!text.contains(&"x".repeat(40)) && !text.contains("scrape-token-123"));
+    assert!(!text.contains("credential-456"));
 }
 
 #[test]

@@ -1,5 +1,7 @@
-//! IndieAuth login against a real peer on loopback: discovery (HTML links, Link headers,
-//! metadata with `iss`, fallback), PKCE, single-use state and every failure path.
+//! IndieAuth against a real peer on loopback: login (discovery through HTML links, Link headers,
+//! metadata with `iss`, fallback; PKCE, a short single-use state and every failure path), then
+//! how Micropub tokens are verified at someone else's server: introspection first,
+//! authenticated, the token endpoint's `GET` only as the fallback.
 
 use reqwest::StatusCode;
 
@@ -497,4 +499,235 @@ async fn a_profile_that_never_answers_times_out_after_five_seconds() {
         waited < std::time::Duration::from_secs(8),
         "gave up in {waited:?}"
     );
+}
+
+#[tokio::test]
+async fn the_login_state_is_32_hex_characters_of_fresh_randomness_and_login_completes() {
+    // django-indieweb refuses a `state` longer than 32 characters.
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_owned_by(&peer).await;
+    let authorization = start(&app).await;
+    let state = param(&authorization, "state").unwrap();
+    assert!(state.len() <= 32, "{state}");
+    assert_eq!(state.len(), 32, "128 random bits as hex: {state}");
+    assert!(state.chars().all(|c| c.is_ascii_hexdigit()), "{state}");
+    // Another browser (this one's cookie binds it to the first login).
+    let again = param(&start(&app.other_browser()).await, "state").unwrap();
+    assert_ne!(state, again, "each login has its own state");
+    let callback = approve(&app, &authorization).await;
+    let res = app.client.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/admin/");
+    assert!(logged_in(&app).await);
+}
+
+// ---- Verifying Micropub tokens at the owner's server ----------------------------------------
+
+/// A Micropub create with `token` as Bearer.
+async fn micropub_create(app: &TestApp, token: &str, content: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/micropub"))
+        .bearer_auth(token)
+        .form(&[("h", "entry"), ("content", content)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The `error` and `error_description` of a JSON error with `status`.
+async fn micropub_error(res: reqwest::Response, status: StatusCode) -> (String, String) {
+    assert_eq!(res.status(), status);
+    let body: serde_json::Value = res.json().await.unwrap();
+    (
+        body["error"].as_str().unwrap().to_owned(),
+        body["error_description"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A peer like django-indieweb: metadata with an introspection endpoint that demands
+/// authentication, and a token endpoint that refuses `GET`.
+async fn strict_peer() -> Peer {
+    let peer = Peer::start(Advertise::Metadata).await;
+    peer.with(|s| {
+        s.introspection_auth = true;
+        s.refuse_get = true;
+        s.resource_credential = Some(RESOURCE_CREDENTIAL.into());
+    });
+    peer
+}
+
+/// The credential [`strict_peer`] gave the app as a resource server.
+const RESOURCE_CREDENTIAL: &str = "resource-server-credential";
+
+/// An app owned by `peer` with `INDIEAUTH_INTROSPECTION_TOKEN=credential`.
+async fn app_with_credential(peer: &Peer, credential: &str) -> TestApp {
+    spawn_app_with(&[
+        ("ADMIN_ME", &peer.me()),
+        ("INDIEAUTH_INTROSPECTION_TOKEN", credential),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn a_token_is_introspected_first_presenting_itself_as_the_credential() {
+    let peer = strict_peer().await;
+    let app = app_owned_by(&peer).await;
+    let token = peer.issue_token("create");
+    let res = micropub_create(&app, &token, "introspected").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(peer.hits("/introspect"), 1);
+    assert_eq!(peer.hits("/token"), 0, "no GET before introspection");
+    assert_eq!(
+        peer.introspection_authorizations(),
+        [Some(format!("Bearer {token}"))],
+        "introspection was authenticated"
+    );
+
+    // Introspection comes first even when the token endpoint would answer a GET.
+    let lenient = Peer::start(Advertise::Metadata).await;
+    let app = app_owned_by(&lenient).await;
+    let token = lenient.issue_token("create");
+    assert_eq!(
+        micropub_create(&app, &token, "first").await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        (lenient.hits("/introspect"), lenient.hits("/token")),
+        (1, 0)
+    );
+}
+
+#[tokio::test]
+async fn the_configured_introspection_credential_is_sent_instead_of_the_token() {
+    let peer = strict_peer().await;
+    let app = app_with_credential(&peer, RESOURCE_CREDENTIAL).await;
+    let token = peer.issue_token("create");
+    let res = micropub_create(&app, &token, "with our credential").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(
+        peer.introspection_authorizations(),
+        [Some(format!("Bearer {RESOURCE_CREDENTIAL}"))],
+        "exactly the configured credential, never the token"
+    );
+    assert_eq!(peer.hits("/token"), 0);
+}
+
+#[tokio::test]
+async fn a_wrong_introspection_credential_is_a_clear_error_never_a_pass() {
+    let peer = strict_peer().await;
+    let app = app_with_credential(&peer, "not-the-credential").await;
+    let token = peer.issue_token("create");
+    let res = micropub_create(&app, &token, "refused").await;
+    let (error, description) = micropub_error(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert_eq!(error, "temporarily_unavailable");
+    assert!(
+        description.contains("INDIEAUTH_INTROSPECTION_TOKEN") && description.contains("401"),
+        "{description}"
+    );
+    assert!(
+        !description.contains(&token) && !description.contains("not-the-credential"),
+        "neither the token nor the credential is echoed: {description}"
+    );
+    assert_eq!(app.note_count(), 0);
+    assert_eq!(
+        peer.hits("/token"),
+        1,
+        "the refused credential sent us to GET"
+    );
+    // Not cached as a verdict: once the token endpoint answers GET again, the fallback works.
+    peer.with(|s| s.refuse_get = false);
+    let res = micropub_create(&app, &token, "via the fallback").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!((peer.hits("/introspect"), peer.hits("/token")), (2, 2));
+}
+
+#[tokio::test]
+async fn without_an_introspection_endpoint_the_token_endpoint_get_is_used() {
+    let peer = Peer::start(Advertise::Html).await;
+    let app = app_with_credential(&peer, "unused-credential").await;
+    let token = peer.issue_token("create");
+    let res = micropub_create(&app, &token, "legacy").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!((peer.hits("/token"), peer.hits("/introspect")), (1, 0));
+
+    // A token endpoint that refuses GET, with nothing else to ask: an error, not a verdict.
+    peer.with(|s| s.refuse_get = true);
+    let other = peer.issue_token("create");
+    let res = micropub_create(&app, &other, "nowhere to ask").await;
+    let (_, description) = micropub_error(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(
+        description.contains("advertises no introspection_endpoint"),
+        "{description}"
+    );
+}
+
+#[tokio::test]
+async fn an_introspection_endpoint_that_refuses_post_falls_back_to_get() {
+    let peer = Peer::start(Advertise::Metadata).await;
+    peer.with(|s| s.refuse_introspection = true);
+    let app = app_owned_by(&peer).await;
+    let token = peer.issue_token("create");
+    let res = micropub_create(&app, &token, "fallback").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!((peer.hits("/introspect"), peer.hits("/token")), (1, 1));
+
+    // Both refusing their method: the token cannot be verified, which is never a pass.
+    peer.with(|s| s.refuse_get = true);
+    let other = peer.issue_token("create");
+    let res = micropub_create(&app, &other, "refused twice").await;
+    let (_, description) = micropub_error(res, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(
+        description.contains("refused POST") && description.contains("refused GET"),
+        "{description}"
+    );
+    assert_eq!(app.note_count(), 1);
+}
+
+#[tokio::test]
+async fn introspection_alone_suffices_without_a_token_endpoint() {
+    let peer = Peer::start(Advertise::Metadata).await;
+    peer.with(|s| s.omit_token_endpoint = true);
+    let app = app_owned_by(&peer).await;
+    let token = peer.issue_token("create");
+    let res = micropub_create(&app, &token, "introspection only").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(peer.hits("/introspect"), 1);
+
+    // And when it refuses its method there is nothing to fall back on: a clear error.
+    peer.with(|s| s.refuse_introspection = true);
+    let other = peer.issue_token("create");
+    let (_, description) = micropub_error(
+        micropub_create(&app, &other, "x").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+    )
+    .await;
+    assert!(
+        description.contains("advertises no token_endpoint"),
+        "{description}"
+    );
+}
+
+#[tokio::test]
+async fn an_inactive_token_is_401_invalid_token() {
+    let peer = strict_peer().await;
+    // With the site's own credential the server answers `active: false` …
+    let app = app_with_credential(&peer, RESOURCE_CREDENTIAL).await;
+    // … and a forged token presented as its own credential is refused with 401.
+    let anonymous = app_owned_by(&peer).await;
+    for app in [&app, &anonymous] {
+        let res = micropub_create(app, "forged-token", "x").await;
+        let challenge = res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(challenge.contains("error=\"invalid_token\""), "{challenge}");
+        let (error, description) = micropub_error(res, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(error, "unauthorized");
+        assert!(!description.contains("forged-token"), "{description}");
+        assert_eq!(app.note_count(), 0);
+    }
+    // Refusals are verdicts, cached like successes.
+    let introspected = peer.hits("/introspect");
+    micropub_create(&anonymous, "forged-token", "x").await;
+    assert_eq!(peer.hits("/introspect"), introspected);
 }

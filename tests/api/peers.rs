@@ -1,6 +1,9 @@
 //! A real IndieAuth peer on loopback: the owner's profile page, an authorization endpoint that
 //! approves at once (checking PKCE on exchange), a token endpoint, an introspection endpoint and
-//! server metadata. Tests choose how the profile advertises them and what the peer answers.
+//! server metadata. Tests choose how the profile advertises them and what the peer answers,
+//! down to an introspection endpoint that demands authentication as the IndieAuth standard
+//! has it (django-indieweb's behaviour: `401` to an anonymous introspection, `405` to a `GET`
+//! at the token endpoint).
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -39,6 +42,18 @@ pub struct PeerState {
     pub codes: HashMap<String, (String, String)>,
     /// GET on the token endpoint answers 405 (introspection must be used).
     pub refuse_get: bool,
+    /// The introspection endpoint answers 405.
+    pub refuse_introspection: bool,
+    /// The introspection endpoint demands `Authorization: Bearer` with either
+    /// [`PeerState::resource_credential`] or the introspected token itself (a token it issued),
+    /// and answers 401 to anything else.
+    pub introspection_auth: bool,
+    /// The credential this server gave the app as a resource server.
+    pub resource_credential: Option<String>,
+    /// The metadata names no `token_endpoint` (introspection only).
+    pub omit_token_endpoint: bool,
+    /// The `Authorization` header of each introspection request, in order.
+    pub introspection_authorizations: Vec<Option<String>>,
     /// The token endpoint answers 500.
     pub token_endpoint_down: bool,
     /// The code exchange answers this body instead of JSON.
@@ -70,6 +85,11 @@ impl Peer {
             tokens: HashMap::new(),
             codes: HashMap::new(),
             refuse_get: false,
+            refuse_introspection: false,
+            introspection_auth: false,
+            resource_credential: None,
+            omit_token_endpoint: false,
+            introspection_authorizations: Vec::new(),
             token_endpoint_down: false,
             exchange_body: None,
             hits: HashMap::new(),
@@ -146,6 +166,15 @@ impl Peer {
             .unwrap_or(0)
     }
 
+    /// The `Authorization` headers the introspection endpoint received, in order.
+    pub fn introspection_authorizations(&self) -> Vec<Option<String>> {
+        self.state
+            .lock()
+            .unwrap()
+            .introspection_authorizations
+            .clone()
+    }
+
     /// Changes the peer's behaviour.
     pub fn with(&self, change: impl FnOnce(&mut PeerState)) {
         change(&mut self.state.lock().unwrap());
@@ -192,14 +221,18 @@ async fn profile(peer: web::Data<Peer>, req: HttpRequest) -> HttpResponse {
 }
 
 async fn metadata(peer: web::Data<Peer>, req: HttpRequest) -> HttpResponse {
-    count(&peer, &req);
-    HttpResponse::Ok().json(json!({
+    let omit_token_endpoint = count(&peer, &req).lock().unwrap().omit_token_endpoint;
+    let mut document = json!({
         "issuer": format!("{}/", peer.base),
         "authorization_endpoint": format!("{}/auth", peer.base),
         "token_endpoint": format!("{}/token", peer.base),
         "introspection_endpoint": format!("{}/introspect", peer.base),
         "code_challenge_methods_supported": ["S256"],
-    }))
+    });
+    if omit_token_endpoint {
+        document.as_object_mut().unwrap().remove("token_endpoint");
+    }
+    HttpResponse::Ok().json(document)
 }
 
 /// Approves at once: redirects back with a code bound to the PKCE challenge.
@@ -311,7 +344,33 @@ async fn introspect(
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
     let state = count(&peer, &req);
-    let state = state.lock().unwrap();
+    let mut state = state.lock().unwrap();
+    let authorization = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    state
+        .introspection_authorizations
+        .push(authorization.clone());
+    if state.refuse_introspection {
+        return HttpResponse::MethodNotAllowed().finish();
+    }
+    if state.introspection_auth {
+        let bearer = authorization
+            .as_deref()
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let allowed = bearer.is_some_and(|b| {
+            Some(b) == state.resource_credential.as_deref()
+                || (form.get("token").map(String::as_str) == Some(b)
+                    && state.tokens.contains_key(b))
+        });
+        if !allowed {
+            return HttpResponse::Unauthorized()
+                .insert_header(("WWW-Authenticate", "Bearer"))
+                .json(json!({"error": "invalid_token"}));
+        }
+    }
     match form.get("token").and_then(|t| state.tokens.get(t)) {
         Some((me, scope)) => HttpResponse::Ok().json(json!({
             "active": true, "me": me, "scope": scope, "client_id": "https://client.example/"
