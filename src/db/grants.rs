@@ -124,8 +124,17 @@ pub fn link_code(conn: &Connection, code_hash: &str, grant_id: i64) -> rusqlite:
     Ok(())
 }
 
-/// Stores a new grant from a redeemed code; returns its id.
+/// How long a revoked or expired grant is kept (for the record) before it is dropped.
+const KEEP_ENDED_SECS: i64 = 30 * 24 * 60 * 60;
+
+/// Stores a new grant from a redeemed code; returns its id. Grants revoked, or left without a
+/// token, more than 30 days ago are dropped.
 pub fn create_grant(conn: &Connection, code: &NewCode, now: i64) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "DELETE FROM grants WHERE revoked_at < ?1 OR (created_at < ?1 AND NOT EXISTS \
+         (SELECT 1 FROM grant_tokens t WHERE t.grant_id = grants.id))",
+    )?
+    .execute([now - KEEP_ENDED_SECS])?;
     conn.prepare_cached(
         "INSERT INTO grants (client_id, client_name, client_logo, me, scope, created_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -25,6 +25,9 @@ use super::links;
 
 /// How long what an app said is reused.
 const INFO_TTL: Duration = Duration::from_secs(10 * 60);
+/// How long a failure to learn it is reused (so strangers cannot make this server fetch the
+/// same dead address over and over).
+const FAILURE_TTL: Duration = Duration::from_secs(30);
 /// Most apps remembered at once.
 const INFO_CACHE_MAX: usize = 64;
 
@@ -46,8 +49,11 @@ pub struct AppInfo {
 pub struct AppDirectory {
     public: reqwest::Client,
     loopback: reqwest::Client,
-    cache: Mutex<HashMap<String, (Instant, Arc<AppInfo>)>>,
+    cache: Mutex<HashMap<String, (Instant, Learnt)>>,
 }
+
+/// What a fetch taught: the app's description, or why there is none.
+type Learnt = Result<Arc<AppInfo>, String>;
 
 impl AppDirectory {
     /// The two HTTP clients: one for public apps that never reaches a private address, one
@@ -95,22 +101,30 @@ impl AppDirectory {
 
     /// What `client_id` says about itself; the error says, for a person, why nothing could be
     /// learnt.
-    pub async fn lookup(&self, client_id: &Url) -> Result<Arc<AppInfo>, String> {
-        if let Some((at, info)) = lock(&self.cache).get(client_id.as_str())
-            && at.elapsed() < INFO_TTL
+    pub async fn lookup(&self, client_id: &Url) -> Learnt {
+        let fresh = |(at, learnt): &(Instant, Learnt)| {
+            at.elapsed()
+                < if learnt.is_ok() {
+                    INFO_TTL
+                } else {
+                    FAILURE_TTL
+                }
+        };
+        if let Some(entry) = lock(&self.cache).get(client_id.as_str())
+            && fresh(entry)
         {
-            return Ok(info.clone());
+            return entry.1.clone();
         }
-        let info = Arc::new(self.fetch(client_id).await?);
+        let learnt = self.fetch(client_id).await.map(Arc::new);
         let mut cache = lock(&self.cache);
         if cache.len() >= INFO_CACHE_MAX {
-            cache.retain(|_, (at, _)| at.elapsed() < INFO_TTL);
+            cache.retain(|_, entry| fresh(entry));
             if cache.len() >= INFO_CACHE_MAX {
                 cache.clear();
             }
         }
-        cache.insert(client_id.to_string(), (Instant::now(), info.clone()));
-        Ok(info)
+        cache.insert(client_id.to_string(), (Instant::now(), learnt.clone()));
+        learnt
     }
 
     async fn fetch(&self, client_id: &Url) -> Result<AppInfo, String> {

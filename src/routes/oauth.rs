@@ -112,7 +112,10 @@ pub async fn redeem(
     let code = required(params, "code")?;
     let client_id = parse_client_id(required(params, "client_id")?)
         .map_err(|e| OAuthError::new("invalid_client", e))?;
-    let redirect_uri = required(params, "redirect_uri")?;
+    // Compared in the form the authorization request's was stored in (parsed, serialised).
+    let redirect_uri = url::Url::parse(required(params, "redirect_uri")?)
+        .map(String::from)
+        .map_err(|_| OAuthError::new("invalid_request", "redirect_uri is not a URL."))?;
     let verifier = required(params, "code_verifier").map_err(|_| {
         OAuthError::new(
             "invalid_request",

@@ -375,6 +375,12 @@ async fn codes_need_the_right_verifier_and_work_once() {
         StatusCode::UNAUTHORIZED
     );
 
+    // The same redirect_uri written another way (scheme in capitals) is the same.
+    let (code, verifier, redirect) = code_for(&site, &app, "create").await;
+    let shouted = redirect.replacen("http://", "HTTP://", 1);
+    let (status, body) = exchange(&site, &app, &code, &verifier, &shouted).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
     // A redirect_uri other than the request's.
     let (code, verifier, _) = code_for(&site, &app, "create").await;
     let other = format!("{}elsewhere", app.client_id);
