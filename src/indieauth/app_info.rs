@@ -258,10 +258,12 @@ pub fn h_app(html: &str, base: &Url) -> AppInfo {
     let _ = tokenizer.feed(&queue);
     tokenizer.end();
     let state = tokenizer.sink.state.into_inner();
+    // Only web addresses become links and images on the consent page (never `javascript:`).
+    let web = |u: Option<Url>| u.filter(|u| matches!(u.scheme(), "http" | "https"));
     AppInfo {
         name: Some(clean(&state.name)).filter(|n| !n.is_empty()),
-        uri: state.url,
-        logo: state.logo,
+        uri: web(state.url),
+        logo: web(state.logo),
         redirect_uris: Vec::new(),
     }
 }
@@ -380,6 +382,12 @@ mod tests {
         assert_eq!(info.logo.unwrap().as_str(), "https://app.example/logo.png");
         assert_eq!(info.uri.unwrap().as_str(), "https://app.example/");
         assert_eq!(h_app("<p>No app</p>", &base()), AppInfo::default());
+        let hostile = h_app(
+            r#"<div class="h-app"><a class="u-url p-name" href="javascript:alert(1)">X</a>
+            <img class="u-logo" src="data:image/png;base64,AAAA" alt=""></div>"#,
+            &base(),
+        );
+        assert_eq!((hostile.uri, hostile.logo), (None, None));
     }
 
     #[test]
