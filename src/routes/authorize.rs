@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use url::Url;
@@ -86,10 +86,21 @@ pub async fn authorize(
         request: &pairs,
     };
     let ctx = state.page(Some(&owner.csrf_token));
-    Ok(private_page(
+    let mut response = private_page(
         StatusCode::OK,
         views::apps::consent(&ctx, &view).into_string(),
-    ))
+    );
+    // Never inside another site's frame, where a click could be stolen (clickjacking).
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        header::HeaderValue::from_static("DENY"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    Ok(response)
 }
 
 /// `POST /auth/authorize/decide`: the owner's answer from the consent page.
