@@ -99,15 +99,14 @@ async fn a_micropub_app_signs_in_asks_and_posts_with_nothing_but_starpunk() {
     );
 
     // 3. The consent page names the app; the owner unticks `update` and allows.
-    let consent_page = site
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let res = site.client.get(&url).send().await.unwrap();
+    assert_eq!(res.headers()["x-frame-options"], "DENY", "no clickjacking");
+    assert_eq!(
+        res.headers()["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let consent_page = res.text().await.unwrap();
     assert!(
         consent_page.contains("Loopback Poster"),
         "the app's name is shown"
