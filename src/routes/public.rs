@@ -59,8 +59,8 @@ pub async fn home(
         .body(html))
 }
 
-/// The `Link` header of the home page: the Micropub endpoint and the owner's IndieAuth
-/// endpoints, for clients that read headers rather than HTML.
+/// The `Link` header of the home page and permalinks: the Micropub endpoint and the owner's
+/// IndieAuth endpoints, for clients that read headers rather than HTML.
 fn discovery_links(ctx: &PageContext<'_>) -> String {
     let mut links = vec![format!(
         "<{}>; rel=\"micropub\"",
@@ -103,6 +103,7 @@ pub async fn note(
         .content_type("text/html; charset=utf-8")
         .insert_header(cache_control(owner.is_some()))
         .insert_header((actix_web::http::header::VARY, "Cookie"))
+        .insert_header((actix_web::http::header::LINK, discovery_links(&ctx)))
         .body(monitoring::render(&state.metrics, "note", || {
             views::notes::note_page(&ctx, &note)
         })))

@@ -144,6 +144,17 @@ async fn a_micropub_app_signs_in_asks_and_posts_with_nothing_but_starpunk() {
         micropub_create(&site, &access, "Posted from an app").await,
         StatusCode::CREATED
     );
+    // Its permalink names the server too, in the Link header and the head.
+    let res = site.get("/notes/posted-from-an-app").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let links = res.headers()["link"].to_str().unwrap().to_owned();
+    assert!(links.contains("rel=\"indieauth-metadata\""), "{links}");
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("rel=\"indieauth-metadata\"")
+    );
     let res = site
         .client
         .post(site.url("/micropub"))
