@@ -19,7 +19,7 @@ use html5ever::tokenizer::{
 use serde::Deserialize;
 use url::Url;
 
-use super::client::{MAX_REDIRECTS, TIMEOUT, is_loopback, lock, read_limited};
+use super::client::{MAX_REDIRECTS, http_builder, is_loopback, lock, read_limited};
 use super::guard::{self, PRIVATE_ADDRESS};
 use super::links;
 
@@ -59,7 +59,6 @@ impl AppDirectory {
     /// The two HTTP clients: one for public apps that never reaches a private address, one
     /// for apps on loopback that never leaves it.
     pub fn new() -> Result<Self, reqwest::Error> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let public_policy = reqwest::redirect::Policy::custom(|attempt| {
             if attempt.previous().len() > MAX_REDIRECTS {
                 attempt.error("too many redirects")
@@ -78,23 +77,12 @@ impl AppDirectory {
                 attempt.follow()
             }
         });
-        let builder = || {
-            reqwest::Client::builder()
-                .timeout(TIMEOUT)
-                .connect_timeout(TIMEOUT)
-                .user_agent(concat!("starpunk/", env!("CARGO_PKG_VERSION")))
-                .tls_certs_merge(
-                    webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                        .iter()
-                        .filter_map(|der| reqwest::Certificate::from_der(der).ok()),
-                )
-        };
         Ok(AppDirectory {
-            public: builder()
+            public: http_builder()
                 .redirect(public_policy)
                 .dns_resolver(Arc::new(guard::PublicOnly))
                 .build()?,
-            loopback: builder().redirect(loopback_policy).build()?,
+            loopback: http_builder().redirect(loopback_policy).build()?,
             cache: Mutex::new(HashMap::new()),
         })
     }
@@ -149,13 +137,7 @@ impl AppDirectory {
             return Err(format!("{client_id} answered {status}"));
         }
         let final_url = response.url().clone();
-        let header_links: Vec<links::Link> = response
-            .headers()
-            .get_all(reqwest::header::LINK)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| links::parse_link_header(v, &final_url))
-            .collect();
+        let header_links = links::from_headers(response.headers(), &final_url);
         let content_type = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)

@@ -60,6 +60,19 @@ fn mozilla_roots() -> impl Iterator<Item = reqwest::Certificate> {
         .filter_map(|der| reqwest::Certificate::from_der(der).ok())
 }
 
+/// An HTTP client as every outgoing IndieAuth request uses it: [`TIMEOUT`], starpunk's user
+/// agent, Mozilla's roots plus the system's. Callers add the redirect policy.
+pub(super) fn http_builder() -> reqwest::ClientBuilder {
+    // reqwest is built without a bundled crypto provider; ring is the one we ship. Installing
+    // twice (several applications in one test process) is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .connect_timeout(TIMEOUT)
+        .user_agent(concat!("starpunk/", env!("CARGO_PKG_VERSION")))
+        .tls_certs_merge(mozilla_roots())
+}
+
 /// Whether IndieAuth may use `url`: https, a loopback host, or anything with `allow_http`
 /// (`DEV_MODE`). The one rule for profiles, endpoints, issuers and redirects.
 pub(super) fn is_secure_enough(url: &Url, allow_http: bool) -> bool {
@@ -91,9 +104,6 @@ impl IndieAuth {
         allow_http: bool,
         introspection_credential: Option<Secret>,
     ) -> Result<Self, reqwest::Error> {
-        // reqwest is built without a bundled crypto provider; ring is the one we ship. Installing
-        // twice (several applications in one test process) is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
             // `previous()` holds the original URL too.
             if attempt.previous().len() > MAX_REDIRECTS {
@@ -104,15 +114,8 @@ impl IndieAuth {
                 attempt.follow()
             }
         });
-        let builder = || {
-            reqwest::Client::builder()
-                .timeout(TIMEOUT)
-                .connect_timeout(TIMEOUT)
-                .user_agent(concat!("starpunk/", env!("CARGO_PKG_VERSION")))
-                .tls_certs_merge(mozilla_roots())
-        };
-        let http = builder().redirect(policy).build()?;
-        let http_post = builder()
+        let http = http_builder().redirect(policy).build()?;
+        let http_post = http_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
         Ok(IndieAuth {

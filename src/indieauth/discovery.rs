@@ -116,13 +116,7 @@ impl IndieAuth {
             )));
         }
         let final_url = response.url().clone();
-        let mut found: Vec<Link> = response
-            .headers()
-            .get_all(reqwest::header::LINK)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| links::parse_link_header(v, &final_url))
-            .collect();
+        let mut found: Vec<Link> = links::from_headers(response.headers(), &final_url);
         let is_html = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)

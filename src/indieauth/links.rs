@@ -17,6 +17,16 @@ pub struct Link {
     pub href: Url,
 }
 
+/// The links of every `Link` header of a response, resolved against `base`, in order.
+pub fn from_headers(headers: &reqwest::header::HeaderMap, base: &Url) -> Vec<Link> {
+    headers
+        .get_all(reqwest::header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| parse_link_header(v, base))
+        .collect()
+}
+
 /// The links of one `Link` header value, resolved against `base`, in order.
 ///
 /// Commas and semicolons inside `<…>` or quoted strings are part of the value, not separators;
