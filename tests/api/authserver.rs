@@ -663,6 +663,24 @@ async fn introspection_needs_a_token_and_tells_the_truth() {
     .await;
     let token = approved(&site, &app, "create").await;
     let access = token["access_token"].as_str().unwrap();
+    // Tokens are stored only as hashes.
+    let conn = site.state.db.pool.get().unwrap();
+    let clear: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM grant_tokens WHERE token_hash IN (?1, ?2)",
+            [access, token["refresh_token"].as_str().unwrap()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let hashed: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM grant_tokens WHERE token_hash = ?1",
+            [starpunk::secret::hash_token(access)],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!((clear, hashed), (0, 1));
+    drop(conn);
     let (status, body) = post_json(&site, "/auth/introspect", &[("token", access)]).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     let res = site
