@@ -69,9 +69,11 @@ pub async fn authorize(
     let info = checked.info.as_ref().ok();
     let client_id = request.client.client_id.to_string();
     let redirect = &request.client.redirect_uri;
-    let redirect_to = redirect
-        .host_str()
-        .map_or_else(|| redirect.to_string(), str::to_owned);
+    // The site (scheme, host and port) the browser goes to; an app's own scheme in full.
+    let redirect_to = match redirect.origin() {
+        origin @ url::Origin::Tuple(..) => origin.ascii_serialization(),
+        url::Origin::Opaque(_) => redirect.to_string(),
+    };
     let mut pairs: Vec<(String, String)> = params.into_iter().collect();
     pairs.sort();
     let view = ConsentView {

@@ -62,7 +62,7 @@ pub fn consent(ctx: &PageContext<'_>, view: &ConsentView<'_>) -> Markup {
                         @for scope in view.scopes {
                             label.checkbox {
                                 input type="checkbox" name="scope" value=(scope) checked;
-                                " " (describe(scope)) " " code { (scope) }
+                                span { (describe(scope)) " " code { (scope) } }
                             }
                         }
                     }
