@@ -34,7 +34,8 @@ pub struct CsrfForm {
 
 /// A failed login: the reason on a page, with `status`.
 fn failure(state: &web::Data<AppState>, status: StatusCode, message: &str) -> HttpResponse {
-    log::warn!("login failed: {message}");
+    // Debug-quoted: the message may carry text from a URL, which must not forge log lines.
+    log::warn!("login failed: {message:?}");
     let ctx = state.page(None);
     private_page(status, views::auth::failure(&ctx, message).into_string())
 }
@@ -283,12 +284,11 @@ pub fn return_after_sign_in(state: &AppState, path: &str) -> Result<HttpResponse
     Ok(response)
 }
 
-fn return_cookie(
-    state: &AppState,
-    value: &str,
-    max_age: i64,
-) -> actix_web::cookie::Cookie<'static> {
-    actix_web::cookie::Cookie::build(RETURN_COOKIE, value.to_owned())
+/// The cookie remembering `path`, base64url-encoded: a query keeps every `%`, `+`, `&` and `;`
+/// exactly as the app sent them (actix decodes percent-escapes when reading cookies).
+fn return_cookie(state: &AppState, path: &str, max_age: i64) -> actix_web::cookie::Cookie<'static> {
+    let value = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(path);
+    actix_web::cookie::Cookie::build(RETURN_COOKIE, value)
         .path("/")
         .http_only(true)
         .same_site(actix_web::cookie::SameSite::Lax)
@@ -300,7 +300,15 @@ fn return_cookie(
 /// The remembered local path, if the request carries one (`/…`, never `//…`, which would be
 /// another site).
 fn remembered_path(req: &HttpRequest) -> Option<String> {
-    let path = req.cookie(RETURN_COOKIE)?.value().to_owned();
+    let encoded = req.cookie(RETURN_COOKIE)?.value().to_owned();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(encoded)
+        .ok()?;
+    let path = String::from_utf8(bytes).ok()?;
+    // It becomes a Location header: no control characters.
+    if path.chars().any(char::is_control) {
+        return None;
+    }
     let local = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\');
     local.then_some(path)
 }

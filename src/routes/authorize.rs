@@ -2,9 +2,12 @@
 //! this site: an app sends the owner here, the signed-in owner approves (perhaps fewer scopes)
 //! or denies, and the app gets a single-use code bound to its PKCE challenge.
 //!
-//! A request whose `client_id` or `redirect_uri` cannot be trusted is refused on a page, never
-//! by a redirect (that would make this site an open redirector). Once both are trusted, every
-//! other problem goes back to the app as `error=…` with its `state` and our `iss`.
+//! A request that cannot be used is refused on a page, never by an automatic redirect: the
+//! `client_id` is whatever the request says, so redirecting errors to it would make this site
+//! an open redirector (RFC 9700 §4.11.2). When the `redirect_uri` is on the app's own site, the
+//! page links back to it with `error=invalid_request`, its `state` and our `iss`. Only the
+//! owner's own answers (Allow, Deny) redirect. The app's description is fetched only for a
+//! signed-in owner, so strangers cannot make this server fetch addresses for them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,12 +33,11 @@ use crate::state::AppState;
 use crate::views;
 use crate::views::apps::ConsentView;
 
-/// Why a request is not going to the consent page.
-enum Refusal {
-    /// Shown to the person: the app cannot be trusted with a redirect.
-    Page(String),
-    /// Sent back to the app.
-    Redirect(String),
+/// Why a request is not going to the consent page: what to tell the person, and for a bad
+/// parameter of a trustworthy request, the app's `redirect_uri` carrying the error.
+struct Refusal {
+    message: String,
+    back: Option<String>,
 }
 
 /// A request checked against the app's own description.
@@ -51,19 +53,25 @@ pub async fn authorize(
     owner: Option<Owner>,
 ) -> Result<HttpResponse, AppError> {
     own_server(&state)?;
-    let params = match read_form(req.query_string().as_bytes()) {
-        Ok(params) => params,
-        Err(e) => return Ok(refused_page(&state, &e.description)),
-    };
-    let checked = match check(&state, &params).await {
-        Ok(checked) => checked,
-        Err(Refusal::Page(message)) => return Ok(refused_page(&state, &message)),
-        Err(Refusal::Redirect(to)) => return Ok(see_other(&to)),
+    let csrf = owner.as_ref().map(|o| o.csrf_token.clone());
+    let csrf = csrf.as_deref();
+    let params = read_form(req.query_string().as_bytes()).map_err(|e| Refusal {
+        message: e.description,
+        back: None,
+    });
+    let request = match params.and_then(|params| read(&state, &params).map(|r| (params, r))) {
+        Ok(found) => found,
+        Err(refusal) => return Ok(refused_page(&state, csrf, &refusal)),
     };
     let Some(owner) = owner else {
         // Back here once signed in.
         let here = format!("/auth/authorize?{}", req.query_string());
         return return_after_sign_in(&state, &here);
+    };
+    let (params, request) = request;
+    let checked = match verify(&state, &params, request).await {
+        Ok(checked) => checked,
+        Err(refusal) => return Ok(refused_page(&state, csrf, &refusal)),
     };
     let request = &checked.request;
     let info = checked.info.as_ref().ok();
@@ -128,14 +136,21 @@ pub async fn decide(
         }
     }
     owner.check_csrf(&state, &csrf)?;
-    let checked = match check(&state, &params).await {
+    let page_csrf = Some(owner.csrf_token.as_str());
+    let checked = match read(&state, &params) {
+        Ok(request) => verify(&state, &params, request).await,
+        Err(refusal) => Err(refusal),
+    };
+    let checked = match checked {
         Ok(checked) => checked,
-        Err(Refusal::Page(message)) => return Ok(refused_page(&state, &message)),
-        Err(Refusal::Redirect(to)) => return Ok(see_other(&to)),
+        Err(refusal) => return Ok(refused_page(&state, page_csrf, &refusal)),
     };
     let request = checked.request;
     let client_id = request.client.client_id.to_string();
-    if !approve {
+    // Unticking every scope an app asked for allows it nothing: that is a no.
+    let nothing_left =
+        !request.scopes.is_empty() && !request.scopes.iter().any(|s| ticked.iter().any(|t| t == s));
+    if !approve || nothing_left {
         state.metrics.event(
             "indieauth.denied",
             event_fields(&[("client_id", &client_id)]),
@@ -222,58 +237,74 @@ pub async fn redeem_for_profile(
     Ok(outcome.await.unwrap_or_else(|e| e.response()))
 }
 
-/// Checks a request: its client and redirect (refused on a page), then the rest (refused back
-/// to the app).
-async fn check(state: &AppState, params: &HashMap<String, String>) -> Result<Checked, Refusal> {
-    let client = parse_client(params).map_err(|m| refuse(state, params, m))?;
+/// Reads a request without any network: its client and redirect, then the rest. A bad
+/// parameter of a request whose `redirect_uri` is on the app's own site may be reported back
+/// to the app (by a link the person follows).
+fn read(
+    state: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<AuthorizationRequest, Refusal> {
+    let client = parse_client(params).map_err(|m| refuse(state, params, m, None))?;
+    let back = same_origin(&client.client_id, &client.redirect_uri)
+        .then(|| (client.redirect_uri.clone(), client.state.clone()));
+    parse_request(client, params).map_err(|description| {
+        let back = back.map(|(redirect_uri, client_state)| {
+            error_redirect(
+                state,
+                &redirect_uri,
+                client_state.as_deref(),
+                "invalid_request",
+                &description,
+            )
+        });
+        refuse(state, params, description, back)
+    })
+}
+
+/// Checks a request's `redirect_uri` against the app's own description (fetched now): on the
+/// app's site, or listed by the app.
+async fn verify(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    request: AuthorizationRequest,
+) -> Result<Checked, Refusal> {
+    let client = &request.client;
     let info = state.apps.lookup(&client.client_id).await;
     if !same_origin(&client.client_id, &client.redirect_uri) {
         let listed = match &info {
             Ok(info) => info.redirect_uris.contains(&client.redirect_uri),
             Err(why) => {
-                return Err(refuse(
-                    state,
-                    params,
-                    format!(
-                        "The redirect_uri {} is not on the app's site, and the app's description, which would have to list it, could not be read: {why}.",
-                        client.redirect_uri
-                    ),
-                ));
+                let message = format!(
+                    "The redirect_uri {} is not on the app's site, and the app's description, which would have to list it, could not be read: {why}.",
+                    client.redirect_uri
+                );
+                return Err(refuse(state, params, message, None));
             }
         };
         if !listed {
-            return Err(refuse(
-                state,
-                params,
-                format!(
-                    "The redirect_uri {} is not on the app's site ({}) and the app does not list it.",
-                    client.redirect_uri, client.client_id
-                ),
-            ));
+            let message = format!(
+                "The redirect_uri {} is not on the app's site ({}) and the app does not list it.",
+                client.redirect_uri, client.client_id
+            );
+            return Err(refuse(state, params, message, None));
         }
     }
-    let redirect_uri = client.redirect_uri.clone();
-    let client_state = client.state.clone();
-    let request = parse_request(client, params).map_err(|description| {
-        Refusal::Redirect(error_redirect(
-            state,
-            &redirect_uri,
-            client_state.as_deref(),
-            "invalid_request",
-            &description,
-        ))
-    })?;
     Ok(Checked { request, info })
 }
 
-/// A page refusal, counted.
-fn refuse(state: &AppState, params: &HashMap<String, String>, message: String) -> Refusal {
+/// A refusal, counted.
+fn refuse(
+    state: &AppState,
+    params: &HashMap<String, String>,
+    message: String,
+    back: Option<String>,
+) -> Refusal {
     let client_id = params.get("client_id").map_or("", String::as_str);
     state.metrics.event(
         "indieauth.refused",
         event_fields(&[("client_id", client_id), ("reason", &message)]),
     );
-    Refusal::Page(message)
+    Refusal { message, back }
 }
 
 /// The app's `redirect_uri` with an OAuth error, its `state` and our `iss`.
@@ -298,11 +329,12 @@ fn error_redirect(
     target.to_string()
 }
 
-fn refused_page(state: &AppState, message: &str) -> HttpResponse {
-    log::warn!("authorization request refused: {message}");
-    let ctx = state.page(None);
+fn refused_page(state: &AppState, owner_csrf: Option<&str>, refusal: &Refusal) -> HttpResponse {
+    // Debug-quoted: the message carries the request's text, which must not forge log lines.
+    log::warn!("authorization request refused: {:?}", refusal.message);
+    let ctx = state.page(owner_csrf);
     private_page(
         StatusCode::BAD_REQUEST,
-        views::apps::refused(&ctx, message).into_string(),
+        views::apps::refused(&ctx, &refusal.message, refusal.back.as_deref()).into_string(),
     )
 }

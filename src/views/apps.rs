@@ -95,14 +95,19 @@ fn describe(scope: &str) -> &'static str {
         .map_or("", |(_, what)| what)
 }
 
-/// An authorization request that cannot be answered by a redirect (its client or redirect is
-/// not trustworthy): the reason, and no way onward.
-pub fn refused(ctx: &PageContext<'_>, message: &str) -> Markup {
+/// An authorization request that cannot be used: the reason, and when the app may be told,
+/// a link back to it carrying the error (never an automatic redirect).
+pub fn refused(ctx: &PageContext<'_>, message: &str, back: Option<&str>) -> Markup {
     let content = html! {
         div.login-box {
             h1 { "This app's request cannot be used" }
             p.flash.flash-error role="alert" { (message) }
-            p { "Nothing was granted. Go back to the app and try again, or ask its author." }
+            p { "Nothing was granted." }
+            @if let Some(back) = back {
+                p { a.button.button-secondary href=(back) rel="noopener noreferrer" { "Return to the app" } }
+            } @else {
+                p { "Go back to the app and try again, or ask its author." }
+            }
         }
     };
     page(ctx, "Request refused", content)

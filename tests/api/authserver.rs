@@ -139,7 +139,18 @@ async fn a_micropub_app_signs_in_asks_and_posts_with_nothing_but_starpunk() {
     let access = token["access_token"].as_str().unwrap().to_owned();
     let refresh = token["refresh_token"].as_str().unwrap().to_owned();
 
-    // 5. Micropub: create works, update is beyond the scope.
+    // 5. Micropub: a bare GET (how some apps check a token) answers the config; create works,
+    // update is beyond the scope.
+    let res = site
+        .client
+        .get(site.url("/micropub"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let config: Value = res.json().await.unwrap();
+    assert!(config["media-endpoint"].is_string());
     assert_eq!(
         micropub_create(&site, &access, "Posted from an app").await,
         StatusCode::CREATED
@@ -488,14 +499,18 @@ async fn bad_requests_are_refused_on_a_page_or_back_to_the_app() {
         authorization_url(&site.url("/auth/authorize"), &params)
     };
 
-    // Missing or `plain` PKCE goes back to the app as invalid_request, with state and iss.
+    // Missing or `plain` PKCE: refused on a page (never an automatic redirect) that links back
+    // to the app with invalid_request, its state and our iss.
     for changes in [
         vec![("code_challenge", ""), ("code_challenge_method", "")],
         vec![("code_challenge_method", "plain")],
     ] {
         let res = site.client.get(with(&changes)).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{changes:?}");
-        let to = url::Url::parse(&location(&res)).unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{changes:?}");
+        assert!(res.headers().get("location").is_none());
+        let page = scraper::Html::parse_document(&res.text().await.unwrap());
+        let back = crate::helpers::attr(&page, "a.button-secondary", "href");
+        let to = url::Url::parse(&back).unwrap();
         assert!(to.as_str().starts_with(&redirect));
         let query: std::collections::HashMap<String, String> =
             to.query_pairs().into_owned().collect();
@@ -503,6 +518,29 @@ async fn bad_requests_are_refused_on_a_page_or_back_to_the_app() {
         assert_eq!(query["state"], "s-123");
         assert_eq!(query["iss"], site.url("/"));
     }
+    // A stranger's link with a bad parameter never redirects to the app's site either (that
+    // would make this site an open redirector), and never makes the site fetch the app.
+    let stranger = site.other_browser();
+    let res = stranger
+        .client
+        .get(with(&[("response_type", "bogus")]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.headers().get("location").is_none());
+    let fetched = app.fetched.load(std::sync::atomic::Ordering::SeqCst);
+    let res = stranger.client.get(with(&[])).send().await.unwrap();
+    assert_eq!(
+        location(&res),
+        "/auth/login",
+        "a valid request: sign in first"
+    );
+    assert_eq!(
+        app.fetched.load(std::sync::atomic::Ordering::SeqCst),
+        fetched,
+        "nothing is fetched for someone who is not signed in"
+    );
 
     // Untrustworthy clients and redirects: a page, never a redirect.
     for (client_id, redirect_uri) in [
@@ -545,6 +583,10 @@ async fn bad_requests_are_refused_on_a_page_or_back_to_the_app() {
     assert_eq!(callback["error"], "access_denied");
     assert_eq!(callback["state"], "s-123");
     assert_eq!(callback["iss"], site.url("/"));
+    assert!(!callback.contains_key("code"));
+    // Allowing with every scope unticked allows nothing: also access_denied.
+    let callback = consent(&site, &with(&[]), &["create"], "approve").await;
+    assert_eq!(callback["error"], "access_denied");
     assert!(!callback.contains_key("code"));
 }
 
@@ -806,4 +848,27 @@ async fn a_site_owned_elsewhere_runs_no_authorization_server() {
         .post_form("/auth/token", &[("grant_type", "refresh_token")])
         .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_apps_state_survives_signing_in_exactly() {
+    let site = spawn_site(&[]).await;
+    let app = ClientApp::start(Describe::Json {
+        extra_redirects: vec![],
+    })
+    .await;
+    let (_, challenge) = pkce();
+    let redirect = app.redirect_uri();
+    let odd_state = "a+b&c=d%e f;g/\u{e9}";
+    let mut params = request(&app, &redirect, &challenge, "create");
+    params.retain(|(k, _)| *k != "state");
+    params.push(("state", odd_state));
+    let url = authorization_url(&site.url("/auth/authorize"), &params);
+    let res = site.client.get(&url).send().await.unwrap();
+    assert_eq!(location(&res), "/auth/login");
+    let res = site.get("/dev/login").await;
+    let back = location(&res);
+    assert_eq!(site.url(&back), url, "the request comes back byte for byte");
+    let callback = consent(&site, &url, &[], "approve").await;
+    assert_eq!(callback["state"], odd_state);
 }

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use base64::Engine;
@@ -29,6 +31,8 @@ pub enum Describe {
 pub struct ClientApp {
     /// `http://127.0.0.1:PORT/` — also its `client_id`.
     pub client_id: String,
+    /// How often its description was fetched.
+    pub fetched: Arc<AtomicUsize>,
 }
 
 impl ClientApp {
@@ -39,7 +43,8 @@ impl ClientApp {
             "http://127.0.0.1:{}/",
             listener.local_addr().unwrap().port()
         );
-        let data = web::Data::new((client_id.clone(), describe));
+        let fetched = Arc::new(AtomicUsize::new(0));
+        let data = web::Data::new((client_id.clone(), describe, fetched.clone()));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -50,7 +55,7 @@ impl ClientApp {
         .unwrap()
         .run();
         tokio::spawn(server);
-        ClientApp { client_id }
+        ClientApp { client_id, fetched }
     }
 
     /// The app's callback.
@@ -59,8 +64,9 @@ impl ClientApp {
     }
 }
 
-async fn describe_self(data: web::Data<(String, Describe)>) -> HttpResponse {
-    let (client_id, describe) = data.get_ref();
+async fn describe_self(data: web::Data<(String, Describe, Arc<AtomicUsize>)>) -> HttpResponse {
+    let (client_id, describe, fetched) = data.get_ref();
+    fetched.fetch_add(1, Ordering::SeqCst);
     match describe {
         Describe::Json { extra_redirects } => {
             let mut redirects = vec![format!("{client_id}callback")];

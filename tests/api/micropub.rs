@@ -736,10 +736,13 @@ async fn source_lists_category_and_unknown_queries() {
         json!({"categories": ["ruby", "rust"]})
     );
 
-    for q in ["q=frobnicate", "", "q=source&limit=lots"] {
+    for q in ["q=frobnicate", "q=source&limit=lots"] {
         let (error, _) = error_of(mp.query(q).await, StatusCode::BAD_REQUEST).await;
         assert_eq!(error, "invalid_request", "{q}");
     }
+    // No query at all (some apps check their token so): the config.
+    let bare = mp.query_json("").await;
+    assert!(bare["media-endpoint"].is_string(), "{bare}");
 }
 
 // ---- Media endpoint ----------------------------------------------------------------------

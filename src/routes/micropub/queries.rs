@@ -14,6 +14,7 @@ use crate::state::AppState;
 const QUERIES: [&str; 4] = ["config", "source", "syndicate-to", "category"];
 
 /// `GET /micropub?q=…`: `config`, `source` (one post or a list), `syndicate-to`, `category`.
+/// An authorized `GET` without `q` answers as `q=config` (some apps check their token so).
 pub async fn query(
     credentials: Credentials,
     state: web::Data<AppState>,
@@ -25,7 +26,7 @@ pub async fn query(
     credentials.finish(query_token).await?;
     let site = &state.config.site;
     let body = match param("q") {
-        Some("config") => json!({
+        Some("config") | None => json!({
             "media-endpoint": site.absolute("micropub/media"),
             "syndicate-to": [],
             "q": QUERIES,
@@ -86,11 +87,6 @@ pub async fn query(
                 "Unknown query `q={other}`; this endpoint answers {}.",
                 QUERIES.join(", ")
             )));
-        }
-        None => {
-            return Err(AppError::BadRequest(
-                "A GET to the Micropub endpoint needs a query such as `q=config`.".into(),
-            ));
         }
     };
     Ok(HttpResponse::Ok()
