@@ -179,7 +179,7 @@ pub fn list(ctx: &PageContext<'_>, grants: &[GrantRow], flash: Option<&str>) -> 
                     }
                 }
             }
-            form.inline method="post" action="/admin/apps/revoke-all" {
+            form.apps-revoke-all method="post" action="/admin/apps/revoke-all" {
                 input type="hidden" name="csrf_token" value=(csrf);
                 button.link type="submit" { "Revoke every app" }
             }
