@@ -19,6 +19,7 @@ pub fn page(site: Option<&SiteConfig>, status: StatusCode, message: &str) -> Mar
                 meta name="robots" content="noindex";
                 title { (status.as_u16()) " " (reason) " · " (site_name) }
                 link rel="stylesheet" href=(assets::url("css/site.css"));
+                link rel="icon" href=(assets::url("img/favicon.svg")) type="image/svg+xml";
             }
             body {
                 header.site-header { a.site-title href="/" { (site_name) } }

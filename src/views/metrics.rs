@@ -216,7 +216,7 @@ fn panels(report: &Report) -> Markup {
             section.panel {
                 h2 { "Routes by p95" }
                 table.metrics-table #routes {
-                    thead { tr { th { "Route" } th { "Count" } th { "Errors" } th { "p50" } th { "p95" } th { "p99" } th { "" } } }
+                    thead { tr { th { "Route" } th { "Count" } th { "Errors" } th { "p50" } th { "p95" } th { "p99" } th { span.visually-hidden { "p95 compared" } } } }
                     tbody {
                         @for r in routes.iter().take(15) {
                             tr {
