@@ -117,6 +117,7 @@ const PAGES = [
   ["admin-metrics", owner, "/admin/metrics", 200],
   ["admin-health", owner, "/admin/health", 200],
   ["admin-sign-in", owner, "/admin/sign-in", 200],
+  ["admin-apps", owner, "/admin/apps", 200],
 ];
 
 let failures = 0;
