@@ -26,6 +26,8 @@ pub struct LoginView<'a> {
 /// `/auth/login`.
 pub fn login(ctx: &PageContext<'_>, view: &LoginView<'_>) -> Markup {
     let config = ctx.config;
+    // The owner's own site, when it is not this one: sign-in there through IndieAuth.
+    let elsewhere = config.admin_me.as_ref().filter(|_| !config.owner_is_site());
     let content = html! {
         div.login-box {
             h1 { "Log in" }
@@ -58,17 +60,11 @@ pub fn login(ctx: &PageContext<'_>, view: &LoginView<'_>) -> Markup {
                     button.button type="submit" { "Log in" }
                 }
             }
-            @if view.setup_pending {
-                p.flash.flash-warning {
-                    "No passkey or password is set yet. Open the one-time setup address that "
-                    "starpunk printed in its log at start-up (" code { "auth/setup?token=…" }
-                    "), or run " code { "starpunk password" } " on the server."
-                }
-            }
-            @if let (Some(me), false) = (&config.admin_me, config.owner_is_site()) {
+            @if let Some(me) = elsewhere {
                 p { "This site belongs to " a href=(me) { (me) } "." }
                 p {
-                    "You can also sign in at the authorization server your site names "
+                    @if view.password || view.passkeys { "You can also sign in" } @else { "Sign in" }
+                    " at the authorization server your site names "
                     "(its " code { "indieauth-metadata" } " or "
                     code { "authorization_endpoint" } " link), or at "
                     a href=(config.indielogin_url) { (config.indielogin_url) }
@@ -80,9 +76,13 @@ pub fn login(ctx: &PageContext<'_>, view: &LoginView<'_>) -> Markup {
             }
             @if config.dev_mode {
                 p.flash.flash-warning {
-                    "Development mode is on: you can log in without a password."
+                    "Development mode is on: the button below logs you in without a password. "
+                    "Never run DEV_MODE on a public site."
                 }
                 p { a.button href="/dev/login" { "Dev login as " (config.dev_identity()) } }
+            }
+            @if view.setup_pending {
+                (setup_notice(elsewhere.is_none() && !config.dev_mode))
             }
         }
         @if view.passkeys {
@@ -90,6 +90,25 @@ pub fn login(ctx: &PageContext<'_>, view: &LoginView<'_>) -> Markup {
         }
     };
     page(ctx, "Log in", content)
+}
+
+/// Where to set up the first passkey or password. When nothing else signs the owner in (no
+/// IndieAuth, no dev login), a warning; otherwise a note, so the page never says that nobody can
+/// sign in above a way that works.
+fn setup_notice(only_way: bool) -> Markup {
+    let how = html! {
+        "open the one-time setup address that starpunk printed in its log at start-up ("
+        code { "auth/setup?token=…" } "), or run " code { "starpunk password" } " on the server."
+    };
+    html! {
+        @if only_way {
+            p.flash.flash-warning {
+                "No passkey or password is set yet. To sign in, " (how)
+            }
+        } @else {
+            p.setup-note { "No passkey or password is set yet. To add one, " (how) }
+        }
+    }
 }
 
 /// What the setup page shows.

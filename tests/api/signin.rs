@@ -374,3 +374,119 @@ async fn the_command_line_sets_the_password_and_ends_every_session() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("0 passkeys removed; 1 sessions ended"));
     assert_eq!(app.get("/admin/").await.status(), StatusCode::SEE_OTHER);
 }
+
+/// What the login page says and offers in one configuration.
+struct LoginPage {
+    text: String,
+    warnings: Vec<String>,
+    password_form: bool,
+    passkey_button: bool,
+    indieauth_form: bool,
+    dev_login: bool,
+}
+
+async fn login_page(vars: &[(&str, &str)], password: bool, passkey: bool) -> LoginPage {
+    let app = spawn_app_with(vars).await;
+    {
+        let conn = app.state.db.pool.get().unwrap();
+        if password {
+            starpunk::db::credentials::set_password(&conn, "$argon2id$v=19$stand-in", 0).unwrap();
+        }
+        if passkey {
+            // The login page only counts passkeys; a stand-in row is enough.
+            conn.execute(
+                "INSERT INTO passkeys (credential_id, user_handle, name, static_state, \
+                 dynamic_state, created_at) VALUES (x'01', x'02', 'Laptop', x'00', x'00', 0)",
+                [],
+            )
+            .unwrap();
+        }
+    }
+    let page = app.get_html("/auth/login", StatusCode::OK).await;
+    LoginPage {
+        text: crate::helpers::texts(&page, "main").concat(),
+        warnings: crate::helpers::texts(&page, "main .flash-warning"),
+        password_form: !select(&page, "form[action=\"/auth/password\"]").is_empty(),
+        passkey_button: !select(&page, "#passkey-button").is_empty(),
+        indieauth_form: !select(&page, "form[action=\"/auth/login\"]").is_empty(),
+        dev_login: !select(&page, "a[href=\"/dev/login\"]").is_empty(),
+    }
+}
+
+/// Issue 14: "with DEV_MODE it said 'Nobody can log in yet' above a working dev login button".
+/// Every combination of credentials, DEV_MODE and ADMIN_ME elsewhere offers exactly the ways
+/// that work, and the page never says sign-in is impossible beside one of them.
+#[tokio::test]
+async fn the_login_page_never_contradicts_itself_in_any_mode() {
+    const SETUP_ONLY: &str =
+        "No passkey or password is set yet. To sign in, open the one-time setup address";
+    const SETUP_MORE: &str =
+        "No passkey or password is set yet. To add one, open the one-time setup address";
+    let elsewhere = ("ADMIN_ME", "https://owner.example/");
+    let dev = ("DEV_MODE", "true");
+    for (vars, password, passkey) in [
+        (vec![], false, false),
+        (vec![dev], false, false),
+        (vec![], true, false),
+        (vec![dev], true, false),
+        (vec![], false, true),
+        (vec![], true, true),
+        (vec![dev], false, true),
+        (vec![elsewhere], false, false),
+        (vec![elsewhere, dev], false, false),
+        (vec![elsewhere], true, false),
+        (vec![elsewhere], false, true),
+    ] {
+        let case = format!("{vars:?} password={password} passkey={passkey}");
+        let page = login_page(&vars, password, passkey).await;
+        let is_dev = vars.contains(&dev);
+        let is_elsewhere = vars.contains(&elsewhere);
+        assert_eq!(page.password_form, password, "{case}");
+        assert_eq!(page.passkey_button, passkey, "{case}");
+        assert_eq!(page.indieauth_form, is_elsewhere, "{case}");
+        assert_eq!(page.dev_login, is_dev, "{case}");
+        let works = password || passkey || is_elsewhere || is_dev;
+        assert!(
+            !page.text.to_lowercase().contains("nobody"),
+            "{case}: {}",
+            page.text
+        );
+        // The setup address is offered while no credential exists: as the way in when it is the
+        // only one, as a way to add one beside the others, and never once a credential exists.
+        let pending = !password && !passkey;
+        assert_eq!(
+            page.text.contains(SETUP_ONLY),
+            pending && !works,
+            "{case}: {}",
+            page.text
+        );
+        assert_eq!(
+            page.text.contains(SETUP_MORE),
+            pending && works,
+            "{case}: {}",
+            page.text
+        );
+        assert!(
+            page.warnings
+                .iter()
+                .all(|w| !w.contains("No passkey or password"))
+                || !works,
+            "{case}: a warning that nothing is set up beside a way that works: {:?}",
+            page.warnings
+        );
+        if is_dev {
+            assert!(
+                page.warnings
+                    .iter()
+                    .any(|w| w.contains("Development mode is on: the button below logs you in")),
+                "{case}"
+            );
+        }
+        if is_elsewhere {
+            let also = page
+                .text
+                .contains("You can also sign in at the authorization server");
+            assert_eq!(also, password || passkey, "{case}: {}", page.text);
+        }
+    }
+}
