@@ -88,7 +88,9 @@ await create("A note that will be deleted.");
 // The newest notes' ids and slugs, from the admin list.
 await setup.goto(`${base}/admin/`);
 const editHref = await setup.locator("a[href^='/admin/edit/']").first().getAttribute("href");
-const deleted = await setup.locator("form[action^='/admin/delete/']").first().getAttribute("action");
+// The list's Delete leads to a page that asks first; its form posts to the same address.
+const deleted = await setup.locator("a[href^='/admin/delete/']").first().getAttribute("href");
+const confirmDelete = await setup.locator("a[href^='/admin/delete/']").nth(1).getAttribute("href");
 const deletedSlug = await setup.locator("a[href^='/notes/']").first().getAttribute("href");
 const del = await owner.request.post(`${base}${deleted}`, { form: { csrf_token: token }, maxRedirects: 0 });
 if (del.status() !== 303) throw new Error(`deleting: ${del.status()}`);
@@ -113,7 +115,13 @@ const PAGES = [
   ["admin-preview", owner, "/admin/new", 200, async (page) => {
     await page.fill("#content", EVERYTHING);
     await Promise.all([page.waitForNavigation(), page.click("button[value=preview]")]);
+    // The preview is in view after pressing Preview: beside the editor, or scrolled to.
+    const top = await page.evaluate(() => document.querySelector("#preview").getBoundingClientRect().top);
+    const height = page.viewportSize().height;
+    if (top < 0 || top >= height) throw new Error(`the preview starts at y = ${top} in a ${height} px window`);
   }],
+  ["admin-delete-confirmation", owner, confirmDelete, 200],
+  ["admin-deleted-confirmation", owner, deleted, 200],
   ["admin-metrics", owner, "/admin/metrics", 200],
   ["admin-health", owner, "/admin/health", 200],
   ["admin-sign-in", owner, "/admin/sign-in", 200],

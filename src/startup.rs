@@ -420,7 +420,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/admin/health").route(get_or_head().to(health::page)))
         // Every method reaches the handler: without the token, /metrics is a plain 404.
         .service(web::resource("/metrics").route(web::route().to(metrics::prometheus)))
-        .service(web::resource("/admin/delete/{id}").route(web::post().to(admin::delete)))
+        .service(
+            web::resource("/admin/delete/{id}")
+                .route(get_or_head().to(admin::confirm_delete))
+                .route(web::post().to(admin::delete)),
+        )
         .service(web::resource("/admin/undelete/{id}").route(web::post().to(admin::undelete)))
         .default_service(web::to(public::not_found));
 }

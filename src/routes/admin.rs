@@ -307,6 +307,26 @@ pub async fn update(
     Ok(see_other("/admin/?done=updated"))
 }
 
+/// `GET /admin/delete/{id}`: the page that asks before deleting; nothing changes until its form
+/// is posted.
+pub async fn confirm_delete(
+    state: web::Data<AppState>,
+    owner: Owner,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let note = db::run(&state.db, move |conn| Ok(notes::by_id(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let ctx = state.page(Some(&owner.csrf_token));
+    Ok(private_page(
+        actix_web::http::StatusCode::OK,
+        monitoring::render(&state.metrics, "admin.delete", || {
+            views::admin::delete_confirmation(&ctx, &note)
+        }),
+    ))
+}
+
 /// `POST /admin/delete/{id}`: soft delete; the permalink answers 410.
 pub async fn delete(
     state: web::Data<AppState>,

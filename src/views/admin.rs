@@ -1,4 +1,5 @@
-//! Admin pages: the list of every note and the note form with preview.
+//! Admin pages: the list of every note, the note form with preview, and the confirmation asked
+//! before a note is deleted.
 
 use maud::{Markup, PreEscaped, html};
 
@@ -77,16 +78,16 @@ pub fn index(
                                 }
                             }
                             td.actions {
-                                a.button.button-secondary href=(format!("/admin/edit/{}", note.id)) { "Edit" }
-                                @if note.is_deleted() {
-                                    form.inline method="post" action=(format!("/admin/undelete/{}", note.id)) {
-                                        input type="hidden" name="csrf_token" value=(csrf);
-                                        button.button.button-secondary type="submit" { "Restore" }
-                                    }
-                                } @else {
-                                    form.inline method="post" action=(format!("/admin/delete/{}", note.id)) {
-                                        input type="hidden" name="csrf_token" value=(csrf);
-                                        button.button.button-danger type="submit" { "Delete" }
+                                div.row-actions {
+                                    a.button.button-secondary href=(format!("/admin/edit/{}", note.id)) { "Edit" }
+                                    @if note.is_deleted() {
+                                        form.inline method="post" action=(format!("/admin/undelete/{}", note.id)) {
+                                            input type="hidden" name="csrf_token" value=(csrf);
+                                            button.button.button-secondary type="submit" { "Restore" }
+                                        }
+                                    } @else {
+                                        // A page that asks first: deleting works without JavaScript.
+                                        a.button.button-danger href=(format!("/admin/delete/{}", note.id)) { "Delete" }
                                     }
                                 }
                             }
@@ -125,31 +126,69 @@ pub fn note_form(ctx: &PageContext<'_>, view: &FormPage<'_>) -> Markup {
         @if let Some(error) = &view.error {
             p.flash.flash-error role="alert" { (error) }
         }
-        form.note-form method="post" action=(action) {
-            input type="hidden" name="csrf_token" value=(csrf);
-            label for="content" { "Content " span.hint { "(Markdown)" } }
-            textarea #content name="content" rows="14" required { (view.form.content) }
-            @if view.editing.is_none() {
-                label for="slug" { "Slug " span.hint { "(optional; made from the first words if empty)" } }
-                input #slug type="text" name="slug" value=(view.form.slug) maxlength="100" pattern="[A-Za-z0-9 _-]*";
+        // With a preview, the editor and the preview sit side by side on a wide screen; on a
+        // narrow one the Preview button's `#preview` scrolls the browser down to it.
+        div.editor.editor-with-preview[view.preview.is_some()] {
+            form.note-form method="post" action=(action) {
+                input type="hidden" name="csrf_token" value=(csrf);
+                label for="content" { "Content " span.hint { "(Markdown)" } }
+                textarea #content name="content" rows="14" required { (view.form.content) }
+                @if view.editing.is_none() {
+                    label for="slug" { "Slug " span.hint { "(optional; made from the first words if empty)" } }
+                    input #slug type="text" name="slug" value=(view.form.slug) maxlength="100" pattern="[A-Za-z0-9 _-]*";
+                }
+                label.checkbox {
+                    input type="checkbox" name="published" value="true" checked[view.form.published];
+                    " Published (untick to keep a draft)"
+                }
+                div.form-actions {
+                    button.button type="submit" name="action" value="save" { "Save" }
+                    button.button.button-secondary type="submit" name="action" value="preview"
+                        formaction=(format!("{action}#preview")) { "Preview" }
+                    a href="/admin/" { "Cancel" }
+                }
             }
-            label.checkbox {
-                input type="checkbox" name="published" value="true" checked[view.form.published];
-                " Published (untick to keep a draft)"
-            }
-            div.form-actions {
-                button.button type="submit" name="action" value="save" { "Save" }
-                button.button.button-secondary type="submit" name="action" value="preview" { "Preview" }
-                a href="/admin/" { "Cancel" }
-            }
-        }
-        @if let Some(preview) = &view.preview {
-            section.preview aria-label="Preview" {
-                h2 { "Preview" }
-                // Sanitised by the same renderer that stores notes.
-                div.note-content { (PreEscaped(preview)) }
+            @if let Some(preview) = &view.preview {
+                section #preview .preview aria-labelledby="preview-heading" {
+                    h2 #preview-heading { "Preview" }
+                    // Sanitised by the same renderer that stores notes.
+                    div.note-content { (PreEscaped(preview)) }
+                }
             }
         }
     };
     page(ctx, &title, content)
+}
+
+/// `/admin/delete/{id}`: asks before a note is deleted; the form posts back to the same address.
+pub fn delete_confirmation(ctx: &PageContext<'_>, note: &Note) -> Markup {
+    let csrf = ctx.owner_csrf.unwrap_or_default();
+    let title = note.title();
+    let content = html! {
+        @if note.is_deleted() {
+            h1.confirm-title { "«" (title) "» is already deleted" }
+            p { "Its address answers 410 Gone. Restore it to bring it back." }
+            div.form-actions {
+                form.inline method="post" action=(format!("/admin/undelete/{}", note.id)) {
+                    input type="hidden" name="csrf_token" value=(csrf);
+                    button.button type="submit" { "Restore" }
+                }
+                a href="/admin/" { "Back to the notes" }
+            }
+        } @else {
+            h1.confirm-title { "Delete «" (title) "»?" }
+            p {
+                "Its address " a href=(format!("/notes/{}", note.slug)) { "/notes/" (note.slug) }
+                " will answer 410 Gone. It can be restored from the list."
+            }
+            form.confirm-delete method="post" action=(format!("/admin/delete/{}", note.id)) {
+                input type="hidden" name="csrf_token" value=(csrf);
+                div.form-actions {
+                    button.button.button-danger type="submit" { "Delete" }
+                    a href="/admin/" { "Cancel" }
+                }
+            }
+        }
+    };
+    page(ctx, &format!("Delete {}", note.slug), content)
 }

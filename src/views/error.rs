@@ -22,8 +22,9 @@ pub fn page(site: Option<&SiteConfig>, status: StatusCode, message: &str) -> Mar
                 link rel="icon" href=(assets::url("img/favicon.svg")) type="image/svg+xml";
             }
             body {
+                a.skip-link href="#main" { "Skip to content" }
                 header.site-header { a.site-title href="/" { (site_name) } }
-                main.site-main.error-page {
+                main #main .site-main .error-page {
                     p.error-code { (status.as_u16()) }
                     h1 { (reason) }
                     p.error-message { (message) }

@@ -65,6 +65,8 @@ pub fn page(ctx: &PageContext<'_>, title: &str, content: Markup) -> Markup {
                 }
             }
             body {
+                // The first thing a keyboard reaches: past the header to the page's own content.
+                a.skip-link href="#main" { "Skip to content" }
                 @if ctx.config.dev_mode && ctx.owner_csrf.is_some() {
                     div.dev-banner role="status" {
                         "Development mode: logged in through dev login without a password. "
@@ -91,11 +93,25 @@ pub fn page(ctx: &PageContext<'_>, title: &str, content: Markup) -> Markup {
                         }
                     }
                 }
-                main.site-main { (content) }
+                main #main .site-main { (content) }
                 footer.site-footer {
                     (author_card(ctx.config, false))
+                    (feed_links())
                 }
             }
+        }
+    }
+}
+
+/// The footer's links to the feeds, for readers whose browser hides the `<head>` ones.
+fn feed_links() -> Markup {
+    html! {
+        nav.feed-links aria-label="Feeds" {
+            "Follow: "
+            a href="/feed.rss" type="application/rss+xml" { "RSS" } " · "
+            a href="/feed.atom" type="application/atom+xml" { "Atom" } " · "
+            a href="/feed.json" type="application/feed+json" { "JSON Feed" } " · "
+            a href="/opml.xml" type="text/x-opml" { "OPML" }
         }
     }
 }

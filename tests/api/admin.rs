@@ -209,7 +209,7 @@ async fn a_csrf_token_from_another_session_is_refused() {
 #[tokio::test]
 async fn admin_routes_without_a_session_redirect_to_login() {
     let app = spawn_app().await;
-    for path in ["/admin/", "/admin/new", "/admin/edit/1"] {
+    for path in ["/admin/", "/admin/new", "/admin/edit/1", "/admin/delete/1"] {
         let res = app.get(path).await;
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "GET {path}");
         assert_eq!(location(&res), "/auth/login");
@@ -259,6 +259,13 @@ async fn unknown_note_ids_are_404_in_the_admin() {
         app.get("/admin/edit/abc").await.status(),
         StatusCode::NOT_FOUND
     );
+    for path in ["/admin/delete/999", "/admin/delete/abc"] {
+        assert_eq!(
+            app.get(path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
     for path in [
         "/admin/edit/999",
         "/admin/delete/999",
@@ -357,4 +364,168 @@ async fn cookies_are_secure_when_the_site_is_https() {
             .unwrap()
             .contains("Secure")
     );
+}
+
+/// Issue 14: "Delete sits against Edit with no confirmation". The list's Delete has the danger
+/// style and leads to a page that asks first; nothing is deleted until that page's CSRF-protected
+/// form is posted. Without JavaScript: a link and a form.
+#[tokio::test]
+async fn delete_looks_like_delete_and_asks_first_without_javascript() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    let (slug, id) = app.create_note(&csrf, "Delete me please", true).await;
+    let confirm = format!("/admin/delete/{id}");
+
+    let list = app.get_html("/admin/", StatusCode::OK).await;
+    let delete = select(&list, ".admin-notes a.button.button-danger");
+    assert_eq!(delete.len(), 1);
+    assert_eq!(delete[0].value().attr("href"), Some(confirm.as_str()));
+    assert_eq!(texts(&list, ".admin-notes a.button-danger"), ["Delete"]);
+    assert!(
+        select(&list, "form[action^=\"/admin/delete/\"]").is_empty(),
+        "the list never deletes in one click"
+    );
+    // Edit is secondary and sits apart from Delete, in the row's own actions box.
+    assert_eq!(
+        select(&list, ".row-actions > a.button.button-secondary").len(),
+        1
+    );
+    assert_eq!(select(&list, ".row-actions > a.button-danger").len(), 1);
+
+    // The question, with the title, and a form that posts back with the session's CSRF token.
+    let page = app.get_html(&confirm, StatusCode::OK).await;
+    assert_eq!(texts(&page, "h1"), ["Delete «Delete me please»?"]);
+    assert!(
+        texts(&page, "main")
+            .concat()
+            .contains("It can be restored from the list.")
+    );
+    let form = format!("form[method=post][action=\"{confirm}\"]");
+    assert_eq!(
+        attr(&page, &format!("{form} input[name=csrf_token]"), "value"),
+        csrf
+    );
+    assert_eq!(
+        texts(
+            &page,
+            &format!("{form} button.button.button-danger[type=submit]")
+        ),
+        ["Delete"]
+    );
+    assert_eq!(attr(&page, "main a[href=\"/admin/\"]", "href"), "/admin/");
+    let head = app.client.head(app.url(&confirm)).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+
+    // Looking at the question deleted nothing.
+    let note = format!("/notes/{slug}");
+    assert_eq!(app.get(&note).await.status(), StatusCode::OK);
+
+    // The existing POST stays the action.
+    let res = app.post_form(&confirm, &[("csrf_token", &csrf)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/admin/?done=deleted");
+    assert_eq!(app.get(&note).await.status(), StatusCode::GONE);
+
+    // Asked again, the page says so and offers Restore instead (a secondary action in the list).
+    let again = app.get_html(&confirm, StatusCode::OK).await;
+    assert_eq!(
+        texts(&again, "h1"),
+        ["«Delete me please» is already deleted"]
+    );
+    assert!(select(&again, &form).is_empty());
+    assert_eq!(
+        select(
+            &again,
+            &format!("form[action=\"/admin/undelete/{id}\"] button")
+        )
+        .len(),
+        1
+    );
+    let list = app.get_html("/admin/", StatusCode::OK).await;
+    assert!(select(&list, ".admin-notes .button-danger").is_empty());
+    assert_eq!(
+        texts(
+            &list,
+            &format!("form[action=\"/admin/undelete/{id}\"] button.button.button-secondary")
+        ),
+        ["Restore"]
+    );
+}
+
+/// The rules behind "secondary actions look secondary" and the filled red confirmation: each
+/// variant has two classes, so it outranks `button.button` (Delete and Preview were filled blue).
+#[tokio::test]
+async fn the_button_variants_outrank_the_plain_button_rule() {
+    let app = spawn_app().await;
+    let css = app.get("/static/css/site.css").await.text().await.unwrap();
+    for rule in [
+        ".button.button-secondary {",
+        ".button.button-danger {",
+        ".confirm-delete .button.button-danger {",
+    ] {
+        assert!(css.contains(rule), "{rule}");
+    }
+}
+
+/// Issue 14: "today it appears at y = 891 in a 900 px window and looks like nothing happened".
+/// With a preview, the form and the preview share a grid (side by side on a wide screen), and the
+/// Preview button posts to `…#preview`, so a narrow screen scrolls to it; Save does not.
+#[tokio::test]
+async fn the_preview_sits_beside_the_editor_or_is_scrolled_to() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    let new = app.get_html("/admin/new", StatusCode::OK).await;
+    assert_eq!(
+        attr(&new, "button[value=preview]", "formaction"),
+        "/admin/new#preview"
+    );
+    assert!(select(&new, "button[value=save][formaction]").is_empty());
+    assert_eq!(attr(&new, "form.note-form", "action"), "/admin/new");
+    assert!(
+        select(&new, ".editor-with-preview").is_empty(),
+        "no empty column without a preview"
+    );
+
+    let res = app
+        .post_form(
+            "/admin/new#preview",
+            &[
+                ("csrf_token", &csrf),
+                ("content", "Seen **at once**"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = scraper::Html::parse_document(&res.text().await.unwrap());
+    assert_eq!(
+        select(&page, ".editor-with-preview > form.note-form").len(),
+        1
+    );
+    assert_eq!(
+        texts(
+            &page,
+            ".editor-with-preview > section#preview .note-content strong"
+        ),
+        ["at once"]
+    );
+    assert_eq!(
+        attr(&page, "#preview", "aria-labelledby"),
+        "preview-heading"
+    );
+
+    let (_, id) = app.create_note(&csrf, "An older note", true).await;
+    let edit = app
+        .get_html(&format!("/admin/edit/{id}"), StatusCode::OK)
+        .await;
+    assert_eq!(
+        attr(&edit, "button[value=preview]", "formaction"),
+        format!("/admin/edit/{id}#preview")
+    );
+
+    let css = app.get("/static/css/site.css").await.text().await.unwrap();
+    let grid = &css[css.find(".editor-with-preview {").expect("a grid rule")..];
+    let grid = &grid[..grid.find('}').unwrap()];
+    assert!(grid.contains("display: grid"), "{grid}");
+    assert!(grid.contains("grid-template-columns"), "{grid}");
 }

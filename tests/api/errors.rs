@@ -68,9 +68,10 @@ async fn a_wrong_method_is_a_405_page() {
             assert_eq!(texts(&html, ".error-code"), ["405"]);
         }
     }
+    // `GET /admin/delete/{id}` asks before deleting (issue 14); restoring is POST only.
     let res = app
         .client
-        .get(app.url("/admin/delete/1"))
+        .get(app.url("/admin/undelete/1"))
         .send()
         .await
         .unwrap();

@@ -289,3 +289,95 @@ async fn identical_content_gets_numbered_slugs() {
         "a reserved slug is never used"
     );
 }
+
+/// The elements a keyboard reaches, in document order.
+fn focusable(doc: &Html) -> Vec<scraper::ElementRef<'_>> {
+    select(
+        doc,
+        "body a[href], body button, body input:not([type=hidden]), body textarea, body select, \
+         body [tabindex]",
+    )
+}
+
+/// Issue 14: "A skip link". On every kind of page, visitor's and owner's, the first thing a
+/// keyboard reaches is "Skip to content", and it leads to the one `main#main`.
+#[tokio::test]
+async fn every_page_starts_with_a_skip_link_to_main() {
+    let app = spawn_app().await;
+    let visitor = app.other_browser();
+    let csrf = app.login().await;
+    let (slug, id) = app.create_note(&csrf, "Skip me", true).await;
+    let pages = [
+        (&visitor, "/".to_owned(), StatusCode::OK),
+        (&visitor, format!("/notes/{slug}"), StatusCode::OK),
+        (&visitor, "/search?q=skip".to_owned(), StatusCode::OK),
+        (&visitor, "/auth/login".to_owned(), StatusCode::OK),
+        (
+            &visitor,
+            "/notes/no-such-note".to_owned(),
+            StatusCode::NOT_FOUND,
+        ),
+        (&app, "/admin/".to_owned(), StatusCode::OK),
+        (&app, "/admin/new".to_owned(), StatusCode::OK),
+        (&app, format!("/admin/edit/{id}"), StatusCode::OK),
+        (&app, format!("/admin/delete/{id}"), StatusCode::OK),
+        (&app, "/admin/sign-in".to_owned(), StatusCode::OK),
+    ];
+    for (who, path, status) in pages {
+        let page = who.get_html(&path, status).await;
+        let first = focusable(&page);
+        let first = first
+            .first()
+            .unwrap_or_else(|| panic!("{path}: nothing focusable"));
+        assert_eq!(first.value().attr("href"), Some("#main"), "{path}");
+        assert_eq!(
+            first.text().collect::<String>(),
+            "Skip to content",
+            "{path}"
+        );
+        assert!(
+            first
+                .value()
+                .has_class("skip-link", scraper::CaseSensitivity::CaseSensitive)
+        );
+        assert_eq!(select(&page, "main#main").len(), 1, "{path}");
+        assert_eq!(select(&page, "#main").len(), 1, "{path}: one target");
+    }
+    // Hidden until focused, then shown: never `display: none`, which no keyboard could reach.
+    let css = visitor
+        .get("/static/css/site.css")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(css.contains(".skip-link:not(:focus) {"));
+    assert!(css.contains(".skip-link:focus {"));
+}
+
+/// Issue 14: "visible links to the feeds in the footer". Every page's footer links RSS, Atom,
+/// JSON Feed and the OPML list, in plain sight, and each answers.
+#[tokio::test]
+async fn the_footer_links_every_feed() {
+    let app = spawn_app().await;
+    for path in ["/", "/auth/login", "/search?q=x"] {
+        let page = app.get_html(path, StatusCode::OK).await;
+        assert_eq!(
+            texts(&page, "footer.site-footer nav.feed-links a"),
+            ["RSS", "Atom", "JSON Feed", "OPML"],
+            "{path}"
+        );
+        assert!(select(&page, "footer .visually-hidden .feed-links").is_empty());
+        for (href, kind) in [
+            ("/feed.rss", "application/rss+xml"),
+            ("/feed.atom", "application/atom+xml"),
+            ("/feed.json", "application/feed+json"),
+            ("/opml.xml", "text/x-opml"),
+        ] {
+            let selector = format!("footer a[href=\"{href}\"]");
+            assert_eq!(attr(&page, &selector, "type"), kind, "{path} {href}");
+        }
+    }
+    for href in ["/feed.rss", "/feed.atom", "/feed.json", "/opml.xml"] {
+        assert_eq!(app.get(href).await.status(), StatusCode::OK, "{href}");
+    }
+}
