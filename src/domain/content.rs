@@ -292,7 +292,9 @@ fn sanitizer() -> ammonia::Builder<'static> {
     builder
 }
 
-/// Cleans HTML with [`sanitizer`]'s rules.
+/// Cleans HTML: ammonia's defaults (a safe allow-list: no scripts, handlers, styles or frames;
+/// only http, https, mailto and similar URL schemes), links with `rel="noopener noreferrer
+/// nofollow"`, task-list checkboxes, and the footnotes' classes and ids only.
 pub fn sanitize(html: &str) -> String {
     sanitizer().clean(html).to_string()
 }
@@ -447,7 +449,8 @@ mod tests {
         assert!(kept.contains("<a href=\"https://example.com\""), "{kept}");
     }
 
-    /// Issue 14: `# heading` in a note outranked the page's own headings.
+    /// Issue 14: `# heading` in a note outranked the page's own headings; its highest heading
+    /// is now an `h2`.
     #[test]
     fn headings_are_one_level_down_in_markdown_and_html() {
         let md = NoteContent::markdown("# One\n## Two\n###### Six")
@@ -456,6 +459,11 @@ mod tests {
         assert_eq!(md, "<h2>One</h2>\n<h3>Two</h3>\n<h6>Six</h6>\n");
         let html = NoteContent::html("<h1>One</h1>").unwrap().render();
         assert_eq!(html, "<h2>One</h2>");
+        let md = NoteContent::markdown("## Only\n### Sub").unwrap().render();
+        assert_eq!(
+            md, "<h2>Only</h2>\n<h3>Sub</h3>\n",
+            "no level skipped below the page's"
+        );
     }
 
     /// Issue 14: footnote links pointed at `#1`, which no element had and which every note on

@@ -187,25 +187,35 @@ fn escape_text(text: &str, out: &mut String) {
     }
 }
 
-/// `h1`…`h5` one level lower; `None` for anything else (`h6` stays).
-fn demoted(name: &str) -> Option<&'static str> {
-    match name.to_ascii_lowercase().as_str() {
-        "h1" => Some("h2"),
-        "h2" => Some("h3"),
-        "h3" => Some("h4"),
-        "h4" => Some("h5"),
-        "h5" => Some("h6"),
+/// A heading element's level, 1–6.
+fn level(name: &str) -> Option<u8> {
+    match name.as_bytes() {
+        [b'h' | b'H', d @ b'1'..=b'6'] => Some(d - b'0'),
         _ => None,
     }
 }
 
+/// A heading tag (`raw`, named `name`) renamed to level `to` (clamped to 1–6).
+fn retitled(raw: &str, name: &str, to: u8) -> String {
+    const NAMES: [&str; 6] = ["h1", "h2", "h3", "h4", "h5", "h6"];
+    raw.replacen(name, NAMES[usize::from(to.clamp(1, 6) - 1)], 1)
+}
+
 /// The rewrites made to freshly sanitised HTML:
 ///
-/// - every heading one level lower (`h1` → `h2`, … `h6` stays), so a note's own `# heading`
-///   sits below the page's `h1`;
+/// - headings move so that the note's highest is an `h2` and the others keep their distance
+///   below it (`#`/`##` → `h2`/`h3`; a note of `##` only → `h2`): a note's headings sit below
+///   the page's `h1`, and no level is skipped that the author did not skip;
 /// - a link the sanitiser took the `href` from (`javascript:`, `data:`) is replaced by its text;
 /// - an image without `src` is replaced by its alternative text.
 pub fn tidy(html: &str) -> String {
+    let top = tokens(html)
+        .filter_map(|t| match t {
+            Token::Start { name, .. } => level(name),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(2);
     let mut out = String::with_capacity(html.len());
     // For each open `<a>`: whether its tags are kept.
     let mut links: Vec<bool> = Vec::new();
@@ -228,8 +238,8 @@ pub fn tidy(html: &str) -> String {
                 unescape(attr(attrs, "alt").unwrap_or_default(), |c| alt.push(c));
                 escape_text(&alt, &mut out);
             }
-            Token::Start { name, raw, .. } | Token::End { name, raw } => match demoted(name) {
-                Some(lower) => out.push_str(&raw.replacen(name, lower, 1)),
+            Token::Start { name, raw, .. } | Token::End { name, raw } => match level(name) {
+                Some(n) => out.push_str(&retitled(raw, name, n + 2 - top)),
                 None => out.push_str(raw),
             },
             other => out.push_str(other.raw()),
@@ -346,45 +356,41 @@ pub fn leading_heading(html: &str) -> Option<String> {
 }
 
 fn is_heading(name: &str) -> bool {
-    matches!(name.as_bytes(), [b'h' | b'H', b'1'..=b'6'])
+    level(name).is_some()
 }
 
-/// The HTML with its leading `h2` made the page's `h1` (a note that opens with a heading, shown
-/// on its own page), with `dir="auto"` as every title has; `None` when it does not open with an
-/// `h2`.
+/// The HTML of a note that opens with a heading, for its own page: that leading `h2` becomes
+/// the page's `h1` (with `dir="auto"`, as every title has) and the headings below it move up
+/// one level (`h3` → `h2`, …), as [`tidy`] had moved them down; other `h2`s stay. `None` when
+/// the HTML does not open with an `h2`.
 pub fn promote_leading_heading(html: &str) -> Option<String> {
     let mut out = String::with_capacity(html.len());
-    let mut depth = 0;
-    let mut done = false;
+    // 0: before the leading heading; 1: inside it; 2: after it.
+    let mut state = 0;
     for token in tokens(html) {
-        if done {
-            out.push_str(token.raw());
-            continue;
-        }
-        match token {
-            Token::Text(s) if depth == 0 && s.trim().is_empty() => out.push_str(s),
-            Token::Start { raw, .. } if depth == 0 && token.starts("h2") => {
-                depth = 1;
+        let heading = match token {
+            Token::Start { name, .. } | Token::End { name, .. } => level(name).map(|n| (name, n)),
+            _ => None,
+        };
+        match (state, token, heading) {
+            (0, Token::Text(s), _) if s.trim().is_empty() => out.push_str(s),
+            (0, Token::Start { raw, .. }, Some((_, 2))) => {
+                state = 1;
                 out.push_str("<h1 dir=\"auto\"");
                 out.push_str(&raw[3..]);
             }
-            _ if depth == 0 => return None,
-            Token::Start { .. } if token.starts("h2") => {
-                depth += 1;
-                out.push_str(token.raw());
-            }
-            Token::End { .. } if token.ends("h2") && depth == 1 => {
+            (0, _, _) => return None,
+            (1, Token::End { .. }, Some((_, 2))) => {
+                state = 2;
                 out.push_str("</h1>");
-                done = true;
             }
-            Token::End { .. } if token.ends("h2") => {
-                depth -= 1;
-                out.push_str(token.raw());
+            (2, token, Some((name, n))) if n > 2 => {
+                out.push_str(&retitled(token.raw(), name, n - 1))
             }
-            other => out.push_str(other.raw()),
+            (_, token, _) => out.push_str(token.raw()),
         }
     }
-    done.then_some(out)
+    (state == 2).then_some(out)
 }
 
 /// `text` cut to at most `max_chars` characters: whole words and an ellipsis. It never leaves
@@ -487,8 +493,13 @@ mod tests {
     #[test]
     fn tidy_demotes_headings_and_unwraps_dead_links_and_images() {
         assert_eq!(
-            tidy("<h1 title=\"h1\">A</h1><h6>B</h6><h5>C</h5>"),
-            "<h2 title=\"h1\">A</h2><h6>B</h6><h6>C</h6>"
+            tidy("<h1 title=\"h1\">A</h1><h6>B</h6><h5>C</h5><h2>D</h2>"),
+            "<h2 title=\"h1\">A</h2><h6>B</h6><h6>C</h6><h3>D</h3>"
+        );
+        assert_eq!(
+            tidy("<p>x</p><h3>A</h3><h4>B</h4>"),
+            "<p>x</p><h2>A</h2><h3>B</h3>",
+            "a note's highest heading is an h2"
         );
         assert_eq!(
             tidy("<p><a rel=\"nofollow\">click</a> <a href=\"/x\">ok</a></p>"),
@@ -499,14 +510,17 @@ mod tests {
 
     #[test]
     fn a_leading_heading_is_found_and_promoted() {
-        let html = "<h2>Trip to the <em>lighthouse</em></h2>\n<p>A short walk</p>";
+        let html = "<h2>Trip to the <em>lighthouse</em></h2>\n<p>A short walk</p><h3>Lists</h3>";
         assert_eq!(
             leading_heading(html).as_deref(),
             Some("Trip to the lighthouse")
         );
         assert_eq!(
             promote_leading_heading(html).as_deref(),
-            Some("<h1 dir=\"auto\">Trip to the <em>lighthouse</em></h1>\n<p>A short walk</p>")
+            Some(
+                "<h1 dir=\"auto\">Trip to the <em>lighthouse</em></h1>\n<p>A short walk</p>\
+                 <h2>Lists</h2>"
+            )
         );
         assert_eq!(leading_heading("<p>x</p><h2>y</h2>"), None);
         assert_eq!(promote_leading_heading("<p>x</p><h2>y</h2>"), None);

@@ -311,6 +311,14 @@ pub fn insert_named(app: &crate::helpers::TestApp, name: &str, content: &str) ->
     stored.unwrap().slug.to_string()
 }
 
+/// The level of every heading of a page, in order.
+fn heading_levels(page: &Html) -> Vec<u8> {
+    select(page, "h1, h2, h3, h4, h5, h6")
+        .iter()
+        .map(|h| h.value().name().as_bytes()[1] - b'0')
+        .collect()
+}
+
 /// Every `id` in `scope` and every in-page link target, which must each be one of them.
 fn ids_and_fragment_links(scope: scraper::ElementRef<'_>) -> (Vec<String>, Vec<String>) {
     let elements = scope.descendants().filter_map(scraper::ElementRef::wrap);
@@ -445,7 +453,18 @@ async fn note_markup_is_valid_directional_and_headed_once() {
         )
         .await;
     let (heading, _) = app
-        .create_note(&csrf, "# Trip to the lighthouse\nA short walk", true)
+        .create_note(
+            &csrf,
+            "# Trip to the lighthouse\nA short walk\n\n## Lists\n\n- a",
+            true,
+        )
+        .await;
+    let (sections, _) = app
+        .create_note(
+            &csrf,
+            "Sections follow.\n\n## One\n\n### One and a half",
+            true,
+        )
         .await;
     let (plain, _) = app.create_note(&csrf, "مرحبا بالعالم", true).await;
     let named = insert_named(&app, "رحلة إلى المنارة", "نص قصير");
@@ -464,13 +483,22 @@ async fn note_markup_is_valid_directional_and_headed_once() {
     assert_eq!(select(&home, "h1").len(), 1, "the site's name only");
     assert_eq!(select(&home, ".feed-header h1").len(), 1);
     assert!(select(&home, ".e-content h1").is_empty());
-    assert_eq!(texts(&home, ".e-content h2"), ["Trip to the lighthouse"]);
-    assert_eq!(select(&home, ".e-content").len(), 4);
-    assert_eq!(select(&home, ".e-content[dir=auto]").len(), 4);
+    assert_eq!(
+        texts(&home, ".e-content h2"),
+        ["One", "Trip to the lighthouse"]
+    );
+    assert_eq!(select(&home, ".e-content").len(), 5);
+    assert_eq!(select(&home, ".e-content[dir=auto]").len(), 5);
+    assert_eq!(
+        heading_levels(&home),
+        [1, 2, 2, 3, 2, 3],
+        "site, name, and two notes"
+    );
     assert_eq!(select(&home, "h2.p-name[dir=auto]").len(), 1);
 
     for (slug, h1) in [
         (&heading, "Trip to the lighthouse"),
+        (&sections, "Sections follow. One One and a half"),
         (&plain, "مرحبا بالعالم"),
         (&named, "رحلة إلى المنارة"),
         (&links, "Try this, that or ok."),
@@ -479,6 +507,11 @@ async fn note_markup_is_valid_directional_and_headed_once() {
             .get_html(&format!("/notes/{slug}"), StatusCode::OK)
             .await;
         assert_eq!(texts(&page, "h1"), [h1], "{slug}");
+        let levels = heading_levels(&page);
+        assert!(
+            levels.windows(2).all(|w| w[1] <= w[0] + 1),
+            "{slug}: no level skipped: {levels:?}"
+        );
         assert_eq!(attr(&page, "h1", "dir"), "auto", "{slug}");
     }
     let heading_page = app
@@ -488,6 +521,7 @@ async fn note_markup_is_valid_directional_and_headed_once() {
         texts(&heading_page, ".e-content h1"),
         ["Trip to the lighthouse"]
     );
+    assert_eq!(texts(&heading_page, ".e-content h2"), ["Lists"]);
 
     for path in [
         "/search",
