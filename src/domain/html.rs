@@ -362,8 +362,9 @@ fn is_heading(name: &str) -> bool {
 /// The HTML of a note that opens with a heading, for its own page: that leading `h2` becomes
 /// the page's `h1` (with `dir="auto"`, as every title has) and the headings below it move up
 /// one level (`h3` → `h2`, …), as [`tidy`] had moved them down; other `h2`s stay. `None` when
-/// the HTML does not open with an `h2`.
+/// the HTML does not open with an `h2` that has some text.
 pub fn promote_leading_heading(html: &str) -> Option<String> {
+    leading_heading(html)?;
     let mut out = String::with_capacity(html.len());
     // 0: before the leading heading; 1: inside it; 2: after it.
     let mut state = 0;
@@ -525,6 +526,11 @@ mod tests {
         assert_eq!(leading_heading("<p>x</p><h2>y</h2>"), None);
         assert_eq!(promote_leading_heading("<p>x</p><h2>y</h2>"), None);
         assert_eq!(promote_leading_heading("<h3>x</h3>"), None);
+        assert_eq!(
+            promote_leading_heading("<h2> </h2><p>x</p>"),
+            None,
+            "an empty heading"
+        );
     }
 
     #[test]
