@@ -113,6 +113,14 @@ impl Application {
             for name in applied {
                 log::info!("applied migration {name}");
             }
+            // Notes rendered under older rules (footnotes, headings, search text) are rendered
+            // again once, here: every later read finds them current.
+            let rendered = db::notes::rerender_stale(&mut conn).map_err(|source| {
+                StartupError::Migration(migrate::MigrationError::Database(source))
+            })?;
+            if rendered > 0 {
+                log::info!("rendered {rendered} notes again under the current rules");
+            }
             if let Err(e) = db::sessions::delete_expired(&conn, clock::unix_now()) {
                 log::warn!("could not remove expired sessions: {e}");
             }

@@ -195,7 +195,8 @@ mod tests {
                 "003_site_version",
                 "004_indieauth_media",
                 "005_owner_credentials",
-                "006_authorization_server"
+                "006_authorization_server",
+                "007_note_text"
             ]
         );
         assert!(run_migrations(&mut conn).unwrap().is_empty());
@@ -207,7 +208,8 @@ mod tests {
                 "003_site_version",
                 "004_indieauth_media",
                 "005_owner_credentials",
-                "006_authorization_server"
+                "006_authorization_server",
+                "007_note_text"
             ]
         );
     }

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use crate::domain::content::{RENDER_VERSION, search_text};
 use crate::domain::{Cursor, NewNote, Note, NoteContent, NoteUpdate, Slug};
 
 const COLUMNS: &str = "id, slug, content, content_type, content_html, content_hash, name, \
@@ -58,16 +59,7 @@ pub fn insert(
 
 /// Stores a new note with a fresh unique slug inside the caller's transaction.
 pub fn insert_in(conn: &Connection, note: &NewNote, now: OffsetDateTime) -> rusqlite::Result<Note> {
-    // The slug comes from the words a reader sees: the text of HTML, or the title of a post
-    // without a body.
-    let words = match (&note.content, note.name.as_deref()) {
-        (content, Some(name)) if content.source().trim().is_empty() => name.to_owned(),
-        (NoteContent::Html(_), _) => {
-            crate::domain::content::plain_text(&note.content.render(), 200)
-        }
-        (content, _) => content.source().to_owned(),
-    };
-    let base = Slug::base(note.requested_slug.as_deref(), &words, now);
+    let base = note.slug_base(now);
     let mut failure = None;
     let slug = Slug::unique(&base, |candidate| match slug_exists(conn, candidate) {
         Ok(taken) => taken,
@@ -97,7 +89,8 @@ pub fn insert_in(conn: &Connection, note: &NewNote, now: OffsetDateTime) -> rusq
     by_id(conn, id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
-/// Every column of a note as it is written; the rendered HTML and hash come from `content`.
+/// Every column of a note as it is written; the rendered HTML, its text and the hash come from
+/// `content`.
 #[derive(Debug)]
 pub struct NoteRow<'a> {
     /// The slug, already settled.
@@ -123,17 +116,19 @@ pub struct NoteRow<'a> {
 /// Inserts one note row as given (the caller settles the slug and owns the transaction);
 /// returns its id.
 pub fn insert_row(conn: &Connection, row: &NoteRow<'_>) -> rusqlite::Result<i64> {
+    let html = row.content.render_for(row.slug);
     conn.prepare_cached(
         "INSERT INTO notes (slug, content, content_type, content_html, content_hash, name, \
-         properties, published, published_at, created_at, updated_at, deleted_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) RETURNING id",
+         properties, published, published_at, created_at, updated_at, deleted_at, \
+         content_text, render_version) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id",
     )?
     .query_row(
         params![
             row.slug.as_str(),
             row.content.source(),
             row.content.kind(),
-            row.content.render(),
+            html,
             row.content.hash(),
             row.name,
             Value::Object(row.properties.clone()).to_string(),
@@ -142,9 +137,47 @@ pub fn insert_row(conn: &Connection, row: &NoteRow<'_>) -> rusqlite::Result<i64>
             row.created_at,
             row.updated_at,
             row.deleted_at,
+            search_text(&html),
+            RENDER_VERSION,
         ],
         |r| r.get(0),
     )
+}
+
+/// Renders again every note stored under an older [`RENDER_VERSION`] (its HTML and search
+/// text), in one transaction; returns how many. Run at start-up, after the migrations.
+pub fn rerender_stale(conn: &mut Connection) -> rusqlite::Result<usize> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut done = 0;
+    loop {
+        let batch: Vec<(i64, String, String, String)> = tx
+            .prepare_cached(
+                "SELECT id, slug, content_type, content FROM notes \
+                 WHERE render_version < ?1 ORDER BY id LIMIT 100",
+            )?
+            .query_map([RENDER_VERSION], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if batch.is_empty() {
+            break;
+        }
+        for (id, slug, kind, text) in batch {
+            let content = NoteContent::from_stored(&kind, text);
+            let html = match Slug::parse(&slug) {
+                Ok(slug) => content.render_for(&slug),
+                Err(_) => content.render(),
+            };
+            tx.prepare_cached(
+                "UPDATE notes SET content_html = ?2, content_text = ?3, render_version = ?4 \
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, html, search_text(&html), RENDER_VERSION])?;
+            done += 1;
+        }
+    }
+    tx.commit()?;
+    Ok(done)
 }
 
 /// How many notes exist, in every state.
@@ -196,20 +229,24 @@ pub fn update(
     if change.published {
         properties.remove("visibility");
     }
+    let html = change.content.render_for(&current.slug);
     let changed = conn
         .prepare_cached(
             "UPDATE notes SET content = ?2, content_type = ?3, content_html = ?4, \
-             content_hash = ?5, published = ?6, updated_at = ?7, properties = ?8 WHERE id = ?1",
+             content_hash = ?5, published = ?6, updated_at = ?7, properties = ?8, \
+             content_text = ?9, render_version = ?10 WHERE id = ?1",
         )?
         .execute(params![
             id,
             change.content.source(),
             change.content.kind(),
-            change.content.render(),
+            html,
             change.content.hash(),
             change.published,
             now,
             Value::Object(properties).to_string(),
+            search_text(&html),
+            RENDER_VERSION,
         ])?;
     if changed == 0 {
         return Ok(None);
@@ -225,23 +262,30 @@ pub fn rewrite(
     note: &NewNote,
     now: i64,
 ) -> rusqlite::Result<Option<Note>> {
+    let Some(current) = by_id(conn, id)? else {
+        return Ok(None);
+    };
+    let html = note.content.render_for(&current.slug);
     let changed = conn
         .prepare_cached(
             "UPDATE notes SET content = ?2, content_type = ?3, content_html = ?4, \
              content_hash = ?5, name = ?6, properties = ?7, published = ?8, \
-             published_at = coalesce(?9, published_at), updated_at = ?10 WHERE id = ?1",
+             published_at = coalesce(?9, published_at), updated_at = ?10, \
+             content_text = ?11, render_version = ?12 WHERE id = ?1",
         )?
         .execute(params![
             id,
             note.content.source(),
             note.content.kind(),
-            note.content.render(),
+            html,
             note.content.hash(),
             note.name,
             Value::Object(note.properties.clone()).to_string(),
             note.published,
             note.published_at.map(OffsetDateTime::unix_timestamp),
             now,
+            search_text(&html),
+            RENDER_VERSION,
         ])?;
     if changed == 0 {
         return Ok(None);

@@ -14,7 +14,8 @@ pub const MARK_END: char = '\u{3}';
 pub struct Hit {
     /// The note.
     pub note: Note,
-    /// Raw excerpt with [`MARK_START`]/[`MARK_END`] around matches (unescaped text).
+    /// Raw excerpt of the note's plain text with [`MARK_START`]/[`MARK_END`] around matches
+    /// (unescaped text).
     pub excerpt: String,
 }
 
@@ -28,7 +29,7 @@ pub struct Results {
 }
 
 /// Runs an FTS5 `query` built by [`crate::domain::search::SearchQuery::fts`] (which already
-/// restricts the note states), best matches first.
+/// restricts the note states): best matches first, and among equally good ones the newest.
 pub fn search(
     conn: &Connection,
     query: &str,
@@ -39,12 +40,13 @@ pub fn search(
     let total: i64 = conn
         .prepare_cached("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH ?1")?
         .query_row([query], |r| r.get(0))?;
-    // `ORDER BY rank` lets FTS5 hand rows out best first; snippets are made for this page only.
+    // Snippets are made for this page only, from the note's plain text (`content_text`, FTS5
+    // column 1): what a reader sees, never the Markdown source.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {}, snippet(notes_fts, 1, char(2), char(3), '…', 16) \
          FROM notes_fts JOIN notes ON notes.id = notes_fts.rowid \
          WHERE notes_fts MATCH ?1 \
-         ORDER BY notes_fts.rank \
+         ORDER BY notes_fts.rank, notes.published_at DESC, notes.id DESC \
          LIMIT ?2 OFFSET ?3",
         super::notes::COLUMNS_QUALIFIED
     ))?;

@@ -1,11 +1,25 @@
 //! Note bodies: Markdown (or HTML from a Micropub client) rendered once, on write, to sanitised
-//! HTML.
+//! HTML, and the plain text a reader sees in it.
 //!
 //! Whoever wrote the note, the stored HTML passes `ammonia`: no `<script>`, no event handlers,
-//! no `javascript:` URLs, no frames. This is the only HTML the views insert unescaped.
+//! no `javascript:` URLs, no frames. This is the only HTML the views insert unescaped. After
+//! sanitising, headings are demoted one level and links that lost their `href` are unwrapped
+//! ([`super::html::tidy`]); footnotes carry the note's slug in their ids
+//! ([`super::footnotes`]).
 
 use pulldown_cmark::{Options, Parser, html};
 use sha2::{Digest, Sha256};
+
+use super::Slug;
+use super::html::{Footnotes, text, tidy};
+
+/// The version of the rendering rules. Stored beside each note's HTML; rows rendered under an
+/// older version are rendered again when the site starts. Bump it whenever [`NoteContent::render_for`]
+/// or [`search_text`] would produce different output for the same source.
+pub const RENDER_VERSION: i64 = 1;
+
+/// The footnote id prefix of a rendering that is not stored (the admin's preview).
+const PREVIEW_PREFIX: &str = "preview";
 
 /// Largest note body accepted, in bytes.
 pub const MAX_CONTENT_BYTES: usize = 200_000;
@@ -175,11 +189,21 @@ impl NoteContent {
         }
     }
 
-    /// Sanitised HTML for display.
+    /// Sanitised HTML of the note stored under `slug`: its footnote ids carry the slug, so they
+    /// stay unique on a page of many notes.
+    pub fn render_for(&self, slug: &Slug) -> String {
+        self.render_with(slug.as_str())
+    }
+
+    /// Sanitised HTML for a page that shows this note alone and unsaved (the admin's preview).
     pub fn render(&self) -> String {
+        self.render_with(PREVIEW_PREFIX)
+    }
+
+    fn render_with(&self, prefix: &str) -> String {
         match self {
-            NoteContent::Markdown(md) => sanitize(&markdown_to_html(md)),
-            NoteContent::Html(h) => sanitize(h),
+            NoteContent::Markdown(md) => tidy(&sanitize(&markdown_to_html(md, prefix))),
+            NoteContent::Html(h) => tidy(&sanitize(h)),
         }
     }
 
@@ -188,7 +212,7 @@ impl NoteContent {
         hex::encode(Sha256::digest(self.source().as_bytes()))
     }
 
-    /// Plain text of the rendered note, for titles and summaries.
+    /// Plain text of the rendered note, cut at a word near `max_chars`.
     pub fn plain_text(&self, max_chars: usize) -> String {
         plain_text(&self.render(), max_chars)
     }
@@ -208,84 +232,71 @@ pub fn strip_controls(text: &str) -> String {
         .collect()
 }
 
-/// The text of already-sanitised HTML, whitespace collapsed and cut at a word near
-/// `max_chars`. Linear and allocation-light: used on every page that shows a title, so it
-/// must never re-render or re-sanitise a note.
+/// The text of already-sanitised HTML as a reader sees it, without footnotes, cut at a word
+/// near `max_chars` (see [`super::html::cut`]). Linear, and stops reading once past the limit:
+/// used on every page that shows a title, so it never re-renders or re-sanitises a note.
 pub fn plain_text(html: &str, max_chars: usize) -> String {
-    let mut text = String::with_capacity(html.len().min(max_chars * 4 + 16));
-    let mut in_tag = false;
-    let mut rest = html;
-    // Stop collecting once well past the limit: the tail is never shown.
-    while let Some(c) = rest.chars().next() {
-        if text.len() > max_chars * 4 + 16 {
-            break;
-        }
-        rest = &rest[c.len_utf8()..];
-        match c {
-            '<' => {
-                in_tag = true;
-                text.push(' ');
-            }
-            '>' if in_tag => in_tag = false,
-            _ if in_tag => {}
-            '&' => {
-                let entity_end = rest.find(';').filter(|&e| e <= 8);
-                let decoded = entity_end.and_then(|e| match &rest[..e] {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "#39" | "apos" => Some('\''),
-                    "nbsp" => Some(' '),
-                    _ => None,
-                });
-                match (decoded, entity_end) {
-                    (Some(d), Some(e)) => {
-                        text.push(d);
-                        rest = &rest[e + 1..];
-                    }
-                    _ => text.push('&'),
-                }
-            }
-            c => text.push(c),
-        }
-    }
-    let mut out = String::new();
-    for word in text.split_whitespace() {
-        if out.chars().count() + word.chars().count() + 1 > max_chars {
-            out.push('…');
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
+    super::html::cut(
+        &text(html, Footnotes::Drop, max_chars.saturating_add(2)),
+        max_chars,
+    )
 }
 
-fn markdown_to_html(md: &str) -> String {
+/// All the text of already-sanitised HTML, footnotes included, for the search index (and so
+/// for search excerpts).
+pub fn search_text(html: &str) -> String {
+    text(html, Footnotes::Keep, usize::MAX)
+}
+
+/// The note's HTML with every relative URL made absolute against `base` (its permalink):
+/// footnote links `#fn-…` become `{permalink}#fn-…`, site paths become full URLs. For feeds,
+/// whose readers resolve a relative link against the feed, not the note.
+pub fn absolute_links(html: &str, base: &url::Url) -> String {
+    sanitizer()
+        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .clean(html)
+        .to_string()
+}
+
+fn markdown_to_html(md: &str, prefix: &str) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_TASKLISTS;
+    let events = super::footnotes::link(Parser::new_ext(md, options), prefix);
     let mut out = String::with_capacity(md.len() * 3 / 2);
-    html::push_html(&mut out, Parser::new_ext(md, options));
+    html::push_html(&mut out, events.into_iter());
     out
 }
 
-/// Cleans HTML with ammonia's defaults (a safe allow-list: no scripts, handlers, styles or
-/// frames; only http, https, mailto and similar URL schemes); links get `rel="noopener
-/// noreferrer nofollow"`.
-pub fn sanitize(html: &str) -> String {
-    ammonia::Builder::default()
+/// The sanitiser: ammonia's defaults (a safe allow-list: no scripts, handlers, styles or
+/// frames; only http, https, mailto and similar URL schemes), links with `rel="noopener
+/// noreferrer nofollow"`, task-list checkboxes, and the footnotes' classes and ids (no other id
+/// survives, so a note can never take one of the page's own).
+fn sanitizer() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
         .link_rel(Some("noopener noreferrer nofollow"))
         .add_tags(["input"])
         .add_tag_attributes("input", ["checked", "disabled"])
         // Task-list checkboxes only: whatever `type` was written, an input is a checkbox.
         .set_tag_attribute_value("input", "type", "checkbox")
-        .clean(html)
-        .to_string()
+        .add_allowed_classes("sup", ["footnote-ref"])
+        .add_allowed_classes("div", ["footnotes"])
+        .add_allowed_classes("a", ["footnote-backref"])
+        .add_tag_attributes("a", ["id"])
+        .add_tag_attributes("li", ["id"])
+        .attribute_filter(|_, attribute, value| {
+            (attribute != "id" || super::footnotes::is_footnote_id(value)).then(|| value.into())
+        });
+    builder
+}
+
+/// Cleans HTML: ammonia's defaults (a safe allow-list: no scripts, handlers, styles or frames;
+/// only http, https, mailto and similar URL schemes), links with `rel="noopener noreferrer
+/// nofollow"`, task-list checkboxes, and the footnotes' classes and ids only.
+pub fn sanitize(html: &str) -> String {
+    sanitizer().clean(html).to_string()
 }
 
 #[cfg(test)]
@@ -297,7 +308,10 @@ mod tests {
         let html = NoteContent::markdown("# Hi\n\n*there* [x](https://example.com)")
             .unwrap()
             .render();
-        assert!(html.contains("<h1>Hi</h1>"));
+        assert!(
+            html.contains("<h2>Hi</h2>"),
+            "headings sit one level down: {html}"
+        );
         assert!(html.contains("<em>there</em>"));
         assert!(html.contains("href=\"https://example.com\""));
     }
@@ -411,6 +425,110 @@ mod tests {
             .render();
         assert!(html.contains("type=\"checkbox\""), "{html}");
         assert!(!html.contains("password"));
+    }
+
+    /// Issue 14: a sanitised `javascript:`/`data:` link left an `<a>` without `href` (with
+    /// `rel`, which the Nu checker refuses there); an image that lost its `src` likewise.
+    #[test]
+    fn links_and_images_the_sanitiser_emptied_become_their_text() {
+        for md in [
+            "[click](javascript:alert(1)) here",
+            "[click](data:text/html,hi) here",
+            "<a href=\"javascript:alert(1)\" title=\"t\">click</a> here",
+        ] {
+            let html = NoteContent::markdown(md).unwrap().render();
+            assert_eq!(html.trim(), "<p>click here</p>", "{md}");
+        }
+        let html = NoteContent::html("<img src=\"javascript:x\" alt=\"a cat\">")
+            .unwrap()
+            .render();
+        assert_eq!(html, "a cat");
+        let kept = NoteContent::markdown("[ok](https://example.com)")
+            .unwrap()
+            .render();
+        assert!(kept.contains("<a href=\"https://example.com\""), "{kept}");
+    }
+
+    /// Issue 14: `# heading` in a note outranked the page's own headings; its highest heading
+    /// is now an `h2`.
+    #[test]
+    fn headings_are_one_level_down_in_markdown_and_html() {
+        let md = NoteContent::markdown("# One\n## Two\n###### Six")
+            .unwrap()
+            .render();
+        assert_eq!(md, "<h2>One</h2>\n<h3>Two</h3>\n<h6>Six</h6>\n");
+        let html = NoteContent::html("<h1>One</h1>").unwrap().render();
+        assert_eq!(html, "<h2>One</h2>");
+        let md = NoteContent::markdown("## Only\n### Sub").unwrap().render();
+        assert_eq!(
+            md, "<h2>Only</h2>\n<h3>Sub</h3>\n",
+            "no level skipped below the page's"
+        );
+    }
+
+    /// Issue 14: footnote links pointed at `#1`, which no element had and which every note on
+    /// the home page shared.
+    #[test]
+    fn footnote_ids_carry_the_slug_and_survive_sanitising() {
+        let content = NoteContent::markdown("Footnote here[^1].\n\n[^1]: the note.").unwrap();
+        let slug = Slug::parse("footnote-here").unwrap();
+        let doc = scraper::Html::parse_fragment(&content.render_for(&slug));
+        let ids: Vec<&str> = doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+            .filter_map(|e| e.value().id())
+            .collect();
+        assert_eq!(ids, ["fnref-footnote-here-1", "fn-footnote-here-1"]);
+        let hrefs: Vec<&str> = doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+            .filter_map(|e| e.value().attr("href"))
+            .collect();
+        assert_eq!(hrefs, ["#fn-footnote-here-1", "#fnref-footnote-here-1"]);
+        let other = NoteContent::markdown("Hi[^1]\n\n[^1]: x")
+            .unwrap()
+            .render_for(&Slug::parse("other").unwrap());
+        assert!(other.contains("id=\"fn-other-1\""), "{other}");
+        let foreign = NoteContent::html("<p id=\"header-q\">x</p><a id=\"1\" href=\"/\">y</a>")
+            .unwrap()
+            .render();
+        assert!(!foreign.contains("id="), "no other id survives: {foreign}");
+    }
+
+    /// Issue 14: the feed validator flags `href="#1"`; feeds carry absolute links.
+    #[test]
+    fn absolute_links_resolve_fragments_and_paths_against_the_permalink() {
+        let content =
+            NoteContent::markdown("A[^1] [home](/) [x](https://example.org/)\n\n[^1]: B").unwrap();
+        let html = content.render_for(&Slug::parse("a").unwrap());
+        let base = url::Url::parse("https://example.com/blog/notes/a").unwrap();
+        let absolute = absolute_links(&html, &base);
+        assert!(
+            absolute.contains("href=\"https://example.com/blog/notes/a#fn-a-1\""),
+            "{absolute}"
+        );
+        assert!(absolute.contains("href=\"https://example.com/blog/notes/a#fnref-a-1\""));
+        assert!(absolute.contains("href=\"https://example.com/\""));
+        assert!(absolute.contains("href=\"https://example.org/\""));
+        assert!(!absolute.contains("href=\"#"), "{absolute}");
+        // Nothing else changes: the same HTML, the same ids.
+        let no_links = "<p>Hello <strong>world</strong> &amp; a &lt; b 🦀</p>\n";
+        assert_eq!(absolute_links(no_links, &base), no_links);
+        assert_eq!(
+            absolute.replace("https://example.com/blog/notes/a#", "#"),
+            html.replace("href=\"/\"", "href=\"https://example.com/\"")
+        );
+    }
+
+    #[test]
+    fn search_text_keeps_footnotes_but_never_their_numbers() {
+        let html = NoteContent::markdown("Footnote here[^1].\n\n[^1]: the note.")
+            .unwrap()
+            .render();
+        assert_eq!(search_text(&html), "Footnote here. the note.");
+        assert_eq!(plain_text(&html, 60), "Footnote here.");
     }
 
     #[test]

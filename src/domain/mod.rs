@@ -1,6 +1,8 @@
 //! Domain types built once at the edge and trusted afterwards: slugs, note content, notes.
 
 pub mod content;
+pub mod footnotes;
+pub mod html;
 pub mod indieauth;
 pub mod media;
 pub mod micropub;

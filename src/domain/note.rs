@@ -3,7 +3,14 @@
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use super::html::{self, Footnotes};
 use super::{NoteContent, Slug};
+
+/// Longest title made from a note's first words, in characters.
+pub const TITLE_CHARS: usize = 60;
+
+/// Longest title taken from the heading a note opens with, in characters.
+pub const HEADING_CHARS: usize = 100;
 
 /// A stored note.
 #[derive(Debug, Clone)]
@@ -113,12 +120,33 @@ impl Note {
         properties
     }
 
-    /// A short plain-text title: the name, or the first words of the content.
+    /// A short plain-text title, for the browser tab, the admin list, search results and
+    /// feeds: the name; else the heading the note opens with; else its first words (cut at a
+    /// word, or inside a long first word such as a pasted URL, never to a bare `…`).
     pub fn title(&self) -> String {
-        match &self.name {
-            Some(name) if !name.trim().is_empty() => name.clone(),
-            // From the stored HTML: showing a title never renders the note again.
-            _ => super::content::plain_text(&self.content_html, 60),
+        let name = self.name.as_deref().unwrap_or_default();
+        if !name.trim().is_empty() {
+            return name.split_whitespace().collect::<Vec<_>>().join(" ");
+        }
+        // From the stored HTML: showing a title never renders the note again.
+        match html::leading_heading(&self.content_html) {
+            Some(heading) => html::cut(&heading, HEADING_CHARS),
+            None => self.summary(TITLE_CHARS),
+        }
+    }
+
+    /// The note's text as a reader sees it (no markup, no footnotes), cut at a word near
+    /// `max_chars`.
+    pub fn summary(&self, max_chars: usize) -> String {
+        super::content::plain_text(&self.content_html, max_chars)
+    }
+
+    /// The note's HTML for a document read away from the site (a feed): every relative link,
+    /// footnotes' included, made absolute against the note's `permalink`.
+    pub fn absolute_html(&self, permalink: &str) -> String {
+        match url::Url::parse(permalink) {
+            Ok(base) => super::content::absolute_links(&self.content_html, &base),
+            Err(_) => self.content_html.clone(),
         }
     }
 
@@ -163,6 +191,24 @@ pub struct NewNote {
 }
 
 impl NewNote {
+    /// The base of the note's slug (see [`Slug::base`]): the requested slug, else the title
+    /// (its `name`, or the heading its content opens with), else the first words of its text
+    /// as a reader sees it — never Markdown syntax or footnotes.
+    pub fn slug_base(&self, created: OffsetDateTime) -> String {
+        let rendered = self.content.render();
+        let title = match self.name.as_deref() {
+            Some(name) if !name.trim().is_empty() => Some(name.to_owned()),
+            _ => html::leading_heading(&rendered),
+        };
+        let text = html::text(&rendered, Footnotes::Drop, 1_000);
+        Slug::base(
+            self.requested_slug.as_deref(),
+            title.as_deref(),
+            &text,
+            created,
+        )
+    }
+
     /// A note from the admin form: Markdown, optional slug, published or draft.
     pub fn from_markdown(
         content: NoteContent,
@@ -219,6 +265,98 @@ impl std::fmt::Display for Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn note(name: Option<&str>, md: &str) -> Note {
+        let content = NoteContent::markdown(md).unwrap();
+        let slug = Slug::parse("a-note").unwrap();
+        Note {
+            id: 1,
+            content_html: content.render_for(&slug),
+            content_hash: content.hash(),
+            slug,
+            content,
+            name: name.map(str::to_owned),
+            properties: Map::new(),
+            published: true,
+            published_at: 0,
+            created_at: 0,
+            updated_at: 0,
+            deleted_at: None,
+        }
+    }
+
+    fn new_note(name: Option<&str>, md: &str) -> NewNote {
+        NewNote {
+            name: name.map(str::to_owned),
+            ..NewNote::from_markdown(NoteContent::markdown(md).unwrap(), None, true)
+        }
+    }
+
+    /// Issue 14: a pasted URL up front titled the note `…`; text from HTML read
+    /// `harbour , with` and `Footnote here 1 . 1 the note`.
+    #[test]
+    fn titles_are_the_words_a_reader_sees() {
+        let url = "https://example.com/notes/2026/11/23/the-long-road-to-a-lighthouse/";
+        let title = note(None, &format!("{url} is worth reading")).title();
+        assert_eq!(title.chars().count(), TITLE_CHARS);
+        assert!(
+            title.starts_with("https://example.com/notes/2026/"),
+            "{title}"
+        );
+        assert_eq!(
+            note(None, "We sailed into the **harbour**, with the tide.").title(),
+            "We sailed into the harbour, with the tide."
+        );
+        assert_eq!(
+            note(None, "Footnote here[^1].\n\n[^1]: the note.").title(),
+            "Footnote here."
+        );
+        assert_eq!(
+            note(None, "# Trip to the lighthouse\nA short walk").title(),
+            "Trip to the lighthouse"
+        );
+        assert_eq!(
+            note(Some("  A  name\n"), "# Heading").title(),
+            "A name",
+            "a name comes first"
+        );
+        assert_eq!(
+            note(None, "Hello\nWorld again").title(),
+            "Hello World again"
+        );
+    }
+
+    #[test]
+    fn summaries_leave_markup_and_footnotes_out() {
+        let n = note(
+            None,
+            "# Trip\n\nPast the **harbour**[^1], [on foot](https://e.com).\n\n[^1]: x",
+        );
+        assert_eq!(n.summary(100), "Trip Past the harbour, on foot.");
+        assert_eq!(n.summary(12), "Trip Past…");
+    }
+
+    /// Issue 14: slugs from the Markdown source glued lines (`trip-to-the-lighthousea-short`)
+    /// and carried footnotes (`footnote-here-1-1-the`).
+    #[test]
+    fn slugs_come_from_the_title_or_the_text_a_reader_sees() {
+        let at = time::macros::datetime!(2026-11-23 09:05:07 UTC);
+        let base = |name: Option<&str>, md: &str| new_note(name, md).slug_base(at);
+        assert_eq!(base(None, "Hello\nWorld again"), "hello-world-again");
+        assert_eq!(
+            base(None, "# Trip to the lighthouse\nA short walk"),
+            "trip-to-the-lighthouse"
+        );
+        assert_eq!(
+            base(None, "Footnote here[^1] and more words.\n\n[^1]: the note."),
+            "footnote-here-and-more-words"
+        );
+        assert_eq!(base(Some("My Trip"), "Body words"), "my-trip");
+        assert_eq!(
+            base(None, "[the harbour](https://e.com/x) at **dawn**"),
+            "the-harbour-at-dawn"
+        );
+    }
 
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {

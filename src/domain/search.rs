@@ -60,7 +60,8 @@ impl SearchQuery {
         &self.text
     }
 
-    /// The FTS5 `MATCH` expression: every word quoted and looked for in the name and text,
+    /// The FTS5 `MATCH` expression: every word quoted and looked for in the name and the text a
+    /// reader sees (`content_text`),
     /// restricted to published notes (and drafts when `include_drafts`).
     pub fn fts(&self, include_drafts: bool) -> String {
         let words = self
@@ -74,7 +75,7 @@ impl SearchQuery {
         } else {
             "published"
         };
-        format!("search_state : {states} AND {{name content}} : ({words})")
+        format!("search_state : {states} AND {{name content_text}} : ({words})")
     }
 }
 
@@ -120,7 +121,7 @@ mod tests {
         let q = SearchQuery::parse(r#"  "unbalanced AND (rust OR* NEAR/ -x col:y ^z  "#).unwrap();
         assert_eq!(
             q.fts(false),
-            r#"search_state : published AND {name content} : ("unbalanced" "and" "rust" "or" "near" "x" "col" "y" "z")"#
+            r#"search_state : published AND {name content_text} : ("unbalanced" "and" "rust" "or" "near" "x" "col" "y" "z")"#
         );
         assert!(
             q.fts(true)

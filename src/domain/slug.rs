@@ -1,7 +1,9 @@
 //! Note slugs: the last segment of `/notes/{slug}`.
 //!
-//! Rules (SPEC §4): made from the first five words of the content, folded from Unicode to ASCII
-//! (`deunicode`), lower-case letters, digits and single hyphens, at most 100 characters; a
+//! Rules (SPEC §4): made from the note's title (a Micropub `name`, or the heading a note opens
+//! with), else the first five words of its text as a reader sees it (no Markdown syntax, no
+//! footnotes); folded from Unicode to ASCII (`deunicode`), lower-case letters, digits and single
+//! hyphens, at most 100 characters; any whitespace or control character separates words; a
 //! timestamp `YYYYMMDD-HHMMSS` when nothing usable is left; collisions get `-2`, `-3`, …; reserved
 //! words are never slugs (they are treated as taken). A requested slug (`mp-slug`, admin form)
 //! goes through the same folding.
@@ -85,11 +87,18 @@ impl Slug {
     }
 
     /// The base a new note's slug is made from: the requested slug if it folds to something
-    /// usable, else the content's first words, else the creation time.
-    pub fn base(requested: Option<&str>, content: &str, created: OffsetDateTime) -> String {
+    /// usable, else the note's title (all its words, up to 100 characters), else the first words
+    /// of its `text`, else the creation time.
+    pub fn base(
+        requested: Option<&str>,
+        title: Option<&str>,
+        text: &str,
+        created: OffsetDateTime,
+    ) -> String {
         requested
             .and_then(|r| slugify(r, usize::MAX))
-            .or_else(|| slugify(content, WORDS))
+            .or_else(|| title.and_then(|t| slugify(t, usize::MAX)))
+            .or_else(|| slugify(text, WORDS))
             .unwrap_or_else(|| timestamp_slug(created))
     }
 
@@ -158,11 +167,15 @@ pub fn slugify(text: &str, max_words: usize) -> Option<String> {
 }
 
 /// Letters and digits folded to lower-case ASCII (`é` → `e`, `ß` → `ss`, `北京` → `bei jing`);
-/// combining marks dropped; everything else (punctuation, symbols, emoji) becomes a space.
+/// combining marks dropped; everything else (whitespace, control characters, punctuation,
+/// symbols, emoji) becomes a space.
 fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
+        if c.is_whitespace() || c.is_control() {
+            // Before the mark test: deunicode folds controls to nothing, as it does accents.
+            out.push(' ');
+        } else if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
         } else if c.is_alphanumeric() {
             out.push_str(
@@ -207,7 +220,7 @@ mod tests {
     const NOW: OffsetDateTime = datetime!(2026-11-23 09:05:07 UTC);
 
     fn base(content: &str) -> String {
-        Slug::base(None, content, NOW)
+        Slug::base(None, None, content, NOW)
     }
 
     #[test]
@@ -215,6 +228,47 @@ mod tests {
         assert_eq!(
             base("Hello World, this is my very first note"),
             "hello-world-this-is-my"
+        );
+    }
+
+    /// Issue 14: `Hello⏎World again` became `helloworld-again` (deunicode folds control
+    /// characters to nothing, as it does accents).
+    #[test]
+    fn any_whitespace_separates_words() {
+        for text in [
+            "Hello\nWorld again",
+            "Hello\tWorld again",
+            "Hello\r\nWorld again",
+            "Hello\u{2028}World\u{85}again",
+        ] {
+            assert_eq!(base(text), "hello-world-again", "{text:?}");
+        }
+        assert_eq!(
+            base("# Trip to the lighthouse\nA short walk"),
+            "trip-to-the-lighthouse-a"
+        );
+        assert_eq!(
+            Slug::base(Some("My\nTrip"), None, "", NOW),
+            "my-trip",
+            "requested slugs too"
+        );
+    }
+
+    #[test]
+    fn a_title_gives_the_slug_all_its_words() {
+        assert_eq!(
+            Slug::base(
+                None,
+                Some("Trip to the lighthouse and back again"),
+                "A short walk",
+                NOW
+            ),
+            "trip-to-the-lighthouse-and-back-again"
+        );
+        assert_eq!(
+            Slug::base(None, Some("🎉"), "Text words", NOW),
+            "text-words",
+            "a title with nothing usable falls back to the text"
         );
     }
 
@@ -279,11 +333,11 @@ mod tests {
     #[test]
     fn a_requested_slug_is_folded_the_same_way() {
         assert_eq!(
-            Slug::base(Some("My Trip to Köln!"), "ignored", NOW),
+            Slug::base(Some("My Trip to Köln!"), Some("ignored"), "ignored", NOW),
             "my-trip-to-koln"
         );
         assert_eq!(
-            Slug::base(Some("???"), "use the content", NOW),
+            Slug::base(Some("???"), None, "use the content", NOW),
             "use-the-content"
         );
     }
@@ -305,7 +359,7 @@ mod tests {
         ) {
             let mut taken: HashSet<String> = HashSet::new();
             for content in &contents {
-                let base = Slug::base(requested.as_deref(), content, NOW);
+                let base = Slug::base(requested.as_deref(), None, content, NOW);
                 let slug = Slug::unique(&base, |s| taken.contains(s));
                 prop_assert!(Slug::parse(slug.as_str()).is_ok(), "invalid slug {:?}", slug);
                 prop_assert!(taken.insert(slug.as_str().to_owned()), "duplicate {:?}", slug);

@@ -57,7 +57,8 @@ fn entry(w: &mut Writer<Vec<u8>>, input: &FeedInput, note: &Note) -> io::Result<
     )?;
     w.create_element("content")
         .with_attribute(("type", "html"))
-        .write_text_content(text(&note.content_html))?;
+        // Footnote and site links made absolute: a reader resolves them against the feed.
+        .write_text_content(text(&note.absolute_html(&permalink)))?;
     for category in note.categories() {
         w.create_element("category")
             .with_attribute(("term", xml_chars(&category).as_ref()))

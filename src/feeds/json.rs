@@ -31,7 +31,7 @@ struct Item<'a> {
     url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     title: Option<&'a str>,
-    content_html: &'a str,
+    content_html: String,
     date_published: String,
     date_modified: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -63,10 +63,11 @@ pub fn json(input: &FeedInput) -> String {
 fn item<'a>(input: &FeedInput, note: &'a Note) -> Item<'a> {
     let permalink = input.site.absolute(&note.path());
     Item {
+        // Footnote and site links made absolute: a reader resolves them against the feed.
+        content_html: note.absolute_html(&permalink),
         id: permalink.clone(),
         url: permalink,
         title: note.name.as_deref().filter(|n| !n.trim().is_empty()),
-        content_html: &note.content_html,
         date_published: rfc3339(note.published_at),
         date_modified: rfc3339(note.updated_at.max(note.published_at)),
         tags: note.categories(),

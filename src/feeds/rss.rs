@@ -61,8 +61,10 @@ fn item(w: &mut Writer<Vec<u8>>, input: &FeedInput, note: &Note) -> io::Result<(
         .with_attribute(("isPermaLink", "true"))
         .write_text_content(text(&permalink))?;
     text_element(w, "pubDate", &rfc2822(note.published_at))?;
-    text_element(w, "description", &note.content_html)?;
-    text_element(w, "content:encoded", &note.content_html)?;
+    // Footnote and site links made absolute: a reader resolves them against the feed.
+    let html = note.absolute_html(&permalink);
+    text_element(w, "description", &html)?;
+    text_element(w, "content:encoded", &html)?;
     for category in note.categories() {
         text_element(w, "category", &category)?;
     }

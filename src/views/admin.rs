@@ -63,7 +63,7 @@ pub fn index(
                     @for note in notes {
                         tr.deleted[note.is_deleted()] {
                             td.note-summary {
-                                a href=(format!("/notes/{}", note.slug)) { (note.title()) }
+                                a href=(format!("/notes/{}", note.slug)) dir="auto" { (note.title()) }
                                 br;
                                 code.slug { (note.slug) }
                             }

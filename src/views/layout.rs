@@ -78,7 +78,8 @@ pub fn page(ctx: &PageContext<'_>, title: &str, content: Markup) -> Markup {
                     nav.site-nav aria-label="Site" {
                         a href="/" { "Notes" }
                         @if ctx.config.search_enabled {
-                            form.header-search role="search" method="get" action="/search" {
+                            // Named apart from the search page's own form (two search landmarks).
+                            form.header-search role="search" aria-label="Site search" method="get" action="/search" {
                                 label.visually-hidden for="header-q" { "Search notes" }
                                 input #header-q type="search" name="q" placeholder="Search" required;
                             }

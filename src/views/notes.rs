@@ -4,7 +4,7 @@ use maud::{Markup, PreEscaped, html};
 
 use super::layout::{PageContext, author_card, page};
 use super::{human_date, rfc3339};
-use crate::domain::{Cursor, Note};
+use crate::domain::{Cursor, Note, html};
 
 /// The home page: newest visible notes and a link to older ones.
 pub fn home(
@@ -50,24 +50,42 @@ pub fn note_page(ctx: &PageContext<'_>, note: &Note) -> Markup {
     page(ctx, &note.title(), entry(ctx, note, true))
 }
 
-/// An `h-entry`. On its own page it carries the author h-card; in the feed the feed's does.
+/// An `h-entry`. On its own page it carries the author h-card and the page's one `h1`: the
+/// note's name, else the heading the note opens with (stored one level down, as the home page
+/// shows it under the site's `h1`), else its title for screen readers only. In the feed the
+/// feed's h-card and `h1` serve.
 fn entry(ctx: &PageContext<'_>, note: &Note, standalone: bool) -> Markup {
     let site = ctx.site();
     let url = site.absolute(&note.path());
     let photos = note.photos();
     let categories = note.categories();
+    let name = note.name.as_deref().filter(|n| !n.trim().is_empty());
+    let promoted = (standalone && name.is_none())
+        .then(|| html::promote_leading_heading(&note.content_html))
+        .flatten();
+    let body = promoted.as_deref().unwrap_or(&note.content_html);
     html! {
         article.h-entry.note {
-            @if let Some(name) = note.name.as_deref().filter(|n| !n.trim().is_empty()) {
-                h2.p-name.note-title {
-                    @if standalone { (name) } @else { a href=(url) { (name) } }
+            @if let Some(name) = name {
+                @if standalone {
+                    h1.p-name.note-title dir="auto" { (name) }
+                } @else {
+                    h2.p-name.note-title dir="auto" { a href=(url) { (name) } }
+                }
+            } @else if standalone && promoted.is_none() {
+                h1.visually-hidden dir="auto" {
+                    @match note.title().as_str() {
+                        "" => { "Note of " (human_date(note.published_at)) }
+                        title => (title),
+                    }
                 }
             }
             @if !note.published {
                 p.badge.badge-draft { "Draft — only you can see this" }
             }
-            // The one place stored HTML is inserted: it was sanitised by ammonia on write.
-            div.e-content.note-content { (PreEscaped(&note.content_html)) }
+            // The one place stored HTML is inserted: it was sanitised by ammonia on write (and
+            // on a permalink its leading `h2` may be renamed `h1`, see `html::promote_leading_heading`).
+            div.e-content.note-content dir="auto" { (PreEscaped(body)) }
             @for photo in &photos {
                 figure.note-photo {
                     img.u-photo src=(photo.url) alt=(photo.alt) loading="lazy";

@@ -16,7 +16,7 @@ pub struct ResultItem {
     pub title: String,
     /// RFC 3339.
     pub published: String,
-    /// Excerpt as HTML: escaped text with `<mark>` around matches.
+    /// Excerpt of the note's plain text as HTML: escaped text with `<mark>` around matches.
     pub excerpt_html: String,
     /// Whether the note is a draft (only the owner sees drafts).
     pub draft: bool,
@@ -43,7 +43,8 @@ pub enum SearchView {
 
 fn form(query: &str) -> Markup {
     html! {
-        form.search-form role="search" method="get" action="/search" {
+        // Named apart from the header's search form: two search landmarks on one page.
+        form.search-form role="search" aria-label="Search notes" method="get" action="/search" {
             label.visually-hidden for="search-q" { "Search notes" }
             input #search-q type="search" name="q" value=(query) placeholder="Search notes" required;
             button.button type="submit" { "Search" }
@@ -82,13 +83,13 @@ pub fn page(ctx: &PageContext<'_>, view: &SearchView) -> Markup {
                     }
                     ol.search-results {
                         @for item in items {
-                            li.search-result {
-                                a.result-title href=(item.url) { (item.title) }
+                            li.search-result.h-entry {
+                                a.result-title.p-name.u-url href=(item.url) dir="auto" { (item.title) }
                                 @if item.draft { " " span.badge.badge-draft { "Draft" } }
                                 " "
-                                time datetime=(item.published) { (item.published.get(..10).unwrap_or_default()) }
+                                time.dt-published datetime=(item.published) { (item.published.get(..10).unwrap_or_default()) }
                                 // Escaped text with only <mark> added: see domain::search::highlight.
-                                p.excerpt { (PreEscaped(&item.excerpt_html)) }
+                                p.excerpt.p-summary dir="auto" { (PreEscaped(&item.excerpt_html)) }
                             }
                         }
                     }

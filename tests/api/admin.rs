@@ -136,7 +136,8 @@ async fn preview_renders_without_saving_and_bad_content_loses_nothing() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = scraper::Html::parse_document(&res.text().await.unwrap());
-    assert_eq!(select(&html, ".preview h1 em").len(), 1);
+    // A note's `# heading` sits one level down, below the page's own `h1` (issue 14).
+    assert_eq!(select(&html, ".preview .note-content h2 em").len(), 1);
     assert!(select(&html, ".preview script").is_empty());
     assert_eq!(attr(&html, "input[name=slug]", "value"), "my-slug");
     assert!(

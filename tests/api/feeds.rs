@@ -389,3 +389,89 @@ async fn a_change_within_the_current_second_sends_no_date_validator() {
         assert!(body.contains("Second of two"));
     }
 }
+
+// ---- What readers see (issue 14) ----------------------------------------------------------
+
+/// The body of every entry of a parsed feed.
+fn bodies(feed: &feed_rs::model::Feed) -> Vec<String> {
+    feed.entries
+        .iter()
+        .map(|e| {
+            e.content
+                .as_ref()
+                .and_then(|c| c.body.clone())
+                .or_else(|| e.summary.as_ref().map(|s| s.content.clone()))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Item 4: the feed validator flags `href="#1"`; a feed reader resolves it against the feed.
+#[tokio::test]
+async fn footnote_links_in_feeds_are_absolute_and_reach_their_targets() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    let (slug, _) = app
+        .create_note(&csrf, "Footnote here[^1].\n\n[^1]: the note.", true)
+        .await;
+    assert_eq!(slug, "footnote-here");
+    let permalink = "http://127.0.0.1:8000/notes/footnote-here";
+    for path in ["/feed.rss", "/feed.atom", "/feed.json"] {
+        let body = bodies(&parsed(&app, path).await).remove(0);
+        assert!(!body.contains("href=\"#"), "{path}: {body}");
+        assert!(
+            body.contains(&format!("href=\"{permalink}#fn-footnote-here-1\"")),
+            "{path}: {body}"
+        );
+        assert!(
+            body.contains(&format!("href=\"{permalink}#fnref-footnote-here-1\"")),
+            "{path}: {body}"
+        );
+        // The targets travel with the links.
+        assert!(body.contains("id=\"fn-footnote-here-1\""), "{path}: {body}");
+        assert!(
+            body.contains("id=\"fnref-footnote-here-1\""),
+            "{path}: {body}"
+        );
+    }
+}
+
+/// Item 2: an untitled note whose first word is long was titled `…` in RSS and Atom, and
+/// text from HTML had a space before punctuation.
+#[tokio::test]
+async fn feed_titles_are_the_words_a_reader_sees() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    app.create_note(
+        &csrf,
+        &format!("{} is worth reading", crate::public::LONG_URL),
+        true,
+    )
+    .await;
+    app.create_note(
+        &csrf,
+        "We sailed into the **harbour**, with the tide.",
+        true,
+    )
+    .await;
+    app.create_note(&csrf, "Footnote here[^1].\n\n[^1]: the note.", true)
+        .await;
+    for path in ["/feed.rss", "/feed.atom"] {
+        let feed = parsed(&app, path).await;
+        let titles: Vec<String> = feed
+            .entries
+            .iter()
+            .map(|e| e.title.as_ref().unwrap().content.clone())
+            .collect();
+        assert_eq!(titles[0], "Footnote here.", "{path}");
+        assert_eq!(
+            titles[1], "We sailed into the harbour, with the tide.",
+            "{path}"
+        );
+        assert!(
+            titles[2].starts_with("https://example.com/notes/") && titles[2].ends_with('…'),
+            "{path}: {}",
+            titles[2]
+        );
+    }
+}

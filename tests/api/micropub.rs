@@ -1130,7 +1130,8 @@ async fn published_drafts_names_and_photo_only_posts() {
             "name": ["An article"], "content": ["Body"],
             "published": ["2023-04-05T06:07:08+02:00"], "post-status": ["draft"]}}))
         .await;
-    assert!(url.ends_with("/notes/body"), "{url}");
+    // A note with a name takes its slug from the name (issue 14).
+    assert!(url.ends_with("/notes/an-article"), "{url}");
     assert_eq!(
         mp.app.get(&local(&url)).await.status(),
         StatusCode::NOT_FOUND,

@@ -381,3 +381,249 @@ async fn the_footer_links_every_feed() {
         assert_eq!(app.get(href).await.status(), StatusCode::OK, "{href}");
     }
 }
+
+// ---- What readers see (issue 14) ----------------------------------------------------------
+
+/// A 67-character URL, the note's first word: it made the home page scroll sideways and the
+/// note's title `…`.
+pub const LONG_URL: &str = "https://example.com/notes/2026/11/23/the-long-road-to-a-lighthouse/";
+
+/// Stores a note with a `name`, as Micropub does, straight through the database layer.
+pub fn insert_named(app: &crate::helpers::TestApp, name: &str, content: &str) -> String {
+    let mut conn = app.state.db.pool.get().unwrap();
+    let note = starpunk::domain::NewNote {
+        content: starpunk::domain::NoteContent::markdown(content).unwrap(),
+        name: Some(name.to_owned()),
+        requested_slug: None,
+        published: true,
+        published_at: None,
+        properties: serde_json::Map::new(),
+    };
+    let stored = starpunk::db::notes::insert(&mut conn, &note, time::OffsetDateTime::now_utc());
+    stored.unwrap().slug.to_string()
+}
+
+/// The level of every heading of a page, in order.
+fn heading_levels(page: &Html) -> Vec<u8> {
+    select(page, "h1, h2, h3, h4, h5, h6")
+        .iter()
+        .map(|h| h.value().name().as_bytes()[1] - b'0')
+        .collect()
+}
+
+/// Every `id` in `scope` and every in-page link target, which must each be one of them.
+fn ids_and_fragment_links(scope: scraper::ElementRef<'_>) -> (Vec<String>, Vec<String>) {
+    let elements = scope.descendants().filter_map(scraper::ElementRef::wrap);
+    let ids = elements
+        .clone()
+        .filter_map(|e| e.value().id().map(str::to_owned));
+    let fragments =
+        elements.filter_map(|e| e.value().attr("href")?.strip_prefix('#').map(str::to_owned));
+    (ids.collect(), fragments.collect())
+}
+
+/// Item 1: `Hello⏎World again` was `helloworld-again`; headings, Markdown syntax and footnote
+/// definitions reached slugs.
+#[tokio::test]
+async fn slugs_are_made_of_the_words_a_reader_sees() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    for (content, slug) in [
+        ("Hello\nWorld again", "hello-world-again"),
+        ("Hello\tWorld again", "hello-world-again-2"),
+        ("Hello\r\nWorld again", "hello-world-again-3"),
+        ("Hello\rWorld again", "hello-world-again-4"),
+        (
+            "# Trip to the lighthouse\nA short walk",
+            "trip-to-the-lighthouse",
+        ),
+        ("Footnote here[^1].\n\n[^1]: the note.", "footnote-here"),
+        (
+            "See [the harbour](https://example.com/harbour-map) at **dawn** today",
+            "see-the-harbour-at-dawn",
+        ),
+    ] {
+        assert_eq!(
+            app.create_note(&csrf, content, true).await.0,
+            slug,
+            "{content:?}"
+        );
+    }
+    assert_eq!(
+        insert_named(&app, "An article about boats", "Body text here"),
+        "an-article-about-boats",
+        "a name gives the slug"
+    );
+}
+
+/// Item 2: a long first word titled the note `…`; text from HTML had a space before
+/// punctuation (`harbour , with`, `Footnote here 1 . 1 the note`).
+#[tokio::test]
+async fn titles_are_the_words_a_reader_sees_and_never_a_bare_ellipsis() {
+    let app = spawn_app_with(&[("DEV_MODE", "true"), ("SITE_NAME", "Field Notes")]).await;
+    let csrf = app.login().await;
+    let cases = [
+        (format!("{LONG_URL} is worth reading"), ""),
+        (
+            "We sailed into the **harbour**, with the tide.".to_owned(),
+            "We sailed into the harbour, with the tide.",
+        ),
+        (
+            "Footnote here[^1].\n\n[^1]: the note.".to_owned(),
+            "Footnote here.",
+        ),
+        (
+            "# Trip to the lighthouse\nA short walk".to_owned(),
+            "Trip to the lighthouse",
+        ),
+    ];
+    for (content, expected) in &cases {
+        let (slug, _) = app.create_note(&csrf, content, true).await;
+        let page = app
+            .get_html(&format!("/notes/{slug}"), StatusCode::OK)
+            .await;
+        let title = texts(&page, "title")[0].clone();
+        let title = title.strip_suffix(" · Field Notes").expect("a note title");
+        if expected.is_empty() {
+            assert!(title.starts_with("https://example.com/notes/"), "{title}");
+            assert!(title.chars().count() <= 60, "{title}");
+        } else {
+            assert_eq!(title, *expected);
+        }
+    }
+    let admin = app.get_html("/admin/", StatusCode::OK).await;
+    let listed = texts(&admin, ".note-summary a");
+    assert!(
+        listed.iter().all(|t| t != "…" && !t.contains(" ,")),
+        "{listed:?}"
+    );
+    assert!(listed.iter().any(|t| t.starts_with("https://example.com/")));
+    assert!(listed.contains(&"We sailed into the harbour, with the tide.".to_owned()));
+}
+
+/// Item 4: footnote links pointed at `#1`, an id no element had, shared by every note.
+#[tokio::test]
+async fn footnote_links_reach_their_own_notes_targets_on_a_page_of_twenty() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    let mut slug = String::new();
+    for i in 0..20 {
+        let content = format!(
+            "Footnote here[^1] and there[^2], again[^1].\n\n[^1]: the note {i}.\n[^2]: another."
+        );
+        slug = app.create_note(&csrf, &content, true).await.0;
+    }
+    for path in ["/".to_owned(), format!("/notes/{slug}")] {
+        let html = app.get_html(&path, StatusCode::OK).await;
+        let (ids, _) = ids_and_fragment_links(html.root_element());
+        let unique: std::collections::HashSet<_> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "{path}: duplicate ids");
+        let articles = select(&html, "article.h-entry");
+        assert_eq!(articles.len(), if path == "/" { 20 } else { 1 });
+        for article in articles {
+            let (ids, links) = ids_and_fragment_links(article);
+            // Three references to two footnotes, and a way back from each.
+            assert_eq!(links.len(), 5, "{path}: {links:?}");
+            for target in &links {
+                assert!(ids.contains(target), "{path}: #{target} not in its note");
+            }
+        }
+    }
+}
+
+/// Item 5: sanitised links left `<a>` without `href`; right-to-left text had no direction;
+/// a note's `# heading` outranked the site's; permalinks had no `h1`.
+#[tokio::test]
+async fn note_markup_is_valid_directional_and_headed_once() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    let (links, _) = app
+        .create_note(
+            &csrf,
+            "Try [this](javascript:alert(1)), [that](data:text/html,hi) or [ok](https://example.com).",
+            true,
+        )
+        .await;
+    let (heading, _) = app
+        .create_note(
+            &csrf,
+            "# Trip to the lighthouse\nA short walk\n\n## Lists\n\n- a",
+            true,
+        )
+        .await;
+    let (sections, _) = app
+        .create_note(
+            &csrf,
+            "Sections follow.\n\n## One\n\n### One and a half",
+            true,
+        )
+        .await;
+    let (plain, _) = app.create_note(&csrf, "مرحبا بالعالم", true).await;
+    let named = insert_named(&app, "رحلة إلى المنارة", "نص قصير");
+
+    let page = app
+        .get_html(&format!("/notes/{links}"), StatusCode::OK)
+        .await;
+    assert!(select(&page, ".e-content a:not([href])").is_empty());
+    assert_eq!(
+        texts(&page, ".e-content p")[0],
+        "Try this, that or ok.",
+        "dead links become their text"
+    );
+
+    let home = app.get_html("/", StatusCode::OK).await;
+    assert_eq!(select(&home, "h1").len(), 1, "the site's name only");
+    assert_eq!(select(&home, ".feed-header h1").len(), 1);
+    assert!(select(&home, ".e-content h1").is_empty());
+    assert_eq!(
+        texts(&home, ".e-content h2"),
+        ["One", "Trip to the lighthouse"]
+    );
+    assert_eq!(select(&home, ".e-content").len(), 5);
+    assert_eq!(select(&home, ".e-content[dir=auto]").len(), 5);
+    assert_eq!(
+        heading_levels(&home),
+        [1, 2, 2, 3, 2, 3],
+        "site, name, and two notes"
+    );
+    assert_eq!(select(&home, "h2.p-name[dir=auto]").len(), 1);
+
+    for (slug, h1) in [
+        (&heading, "Trip to the lighthouse"),
+        (&sections, "Sections follow. One One and a half"),
+        (&plain, "مرحبا بالعالم"),
+        (&named, "رحلة إلى المنارة"),
+        (&links, "Try this, that or ok."),
+    ] {
+        let page = app
+            .get_html(&format!("/notes/{slug}"), StatusCode::OK)
+            .await;
+        assert_eq!(texts(&page, "h1"), [h1], "{slug}");
+        let levels = heading_levels(&page);
+        assert!(
+            levels.windows(2).all(|w| w[1] <= w[0] + 1),
+            "{slug}: no level skipped: {levels:?}"
+        );
+        assert_eq!(attr(&page, "h1", "dir"), "auto", "{slug}");
+    }
+    let heading_page = app
+        .get_html(&format!("/notes/{heading}"), StatusCode::OK)
+        .await;
+    assert_eq!(
+        texts(&heading_page, ".e-content h1"),
+        ["Trip to the lighthouse"]
+    );
+    assert_eq!(texts(&heading_page, ".e-content h2"), ["Lists"]);
+
+    for path in [
+        "/search",
+        "/search?q=lighthouse",
+        "/admin/",
+        "/admin/new",
+        "/notes/nothing-here",
+    ] {
+        let res = app.get(path).await;
+        let page = Html::parse_document(&res.text().await.unwrap());
+        assert_eq!(select(&page, "h1").len(), 1, "{path}");
+    }
+}

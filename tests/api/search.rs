@@ -59,7 +59,8 @@ async fn hostile_note_content_never_escapes_the_excerpt() {
     let csrf = app.login().await;
     app.create_note(
         &csrf,
-        "<script>alert('x')</script> <img src=x onerror=alert(1)> needle & \"quotes\"",
+        "<script>alert('x')</script> <img src=x onerror=alert(1)> needle & \"quotes\"\n\n\
+         `<script>alert(2)</script>`",
         true,
     )
     .await;
@@ -67,8 +68,11 @@ async fn hostile_note_content_never_escapes_the_excerpt() {
     assert!(select(&html, ".excerpt script, .excerpt img").is_empty());
     let marks = texts(&html, ".excerpt mark");
     assert_eq!(marks, ["needle"]);
+    // The excerpt is the note's text: the sanitised-away script is not in it, the code span's
+    // text is, escaped.
     let excerpt = select(&html, ".excerpt")[0].inner_html();
-    assert!(excerpt.contains("&lt;script&gt;"), "{excerpt}");
+    assert!(excerpt.contains("&lt;script&gt;alert(2)"), "{excerpt}");
+    assert!(!excerpt.contains("alert('x')"), "{excerpt}");
     assert!(
         select(&html, "script")
             .iter()
@@ -252,4 +256,160 @@ async fn search_disabled_is_404_for_both_and_hides_the_box() {
     );
     let home = app.get_html("/", StatusCode::OK).await;
     assert!(select(&home, "form[action=\"/search\"]").is_empty());
+}
+
+// ---- What readers see (issue 14) ----------------------------------------------------------
+
+/// Item 3: excerpts showed the Markdown source (`# Trip …`, `**harbour**`, `[text](url)`).
+#[tokio::test]
+async fn excerpts_are_the_notes_text_not_its_markdown() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    app.create_note(
+        &csrf,
+        "# Trip to the lighthouse\n\nWe walked past the **harbour**, with \
+         [friends](https://example.com/friends)[^1].\n\n[^1]: Old ones.",
+        true,
+    )
+    .await;
+    let expected = "Trip to the lighthouse We walked past the <mark>harbour</mark>, with \
+                    friends. Old ones.";
+    let (_, body) = api(&app, "harbour").await;
+    assert_eq!(body["results"][0]["excerpt_html"], expected);
+    assert_eq!(body["results"][0]["title"], "Trip to the lighthouse");
+    let page = app.get_html("/search?q=harbour", StatusCode::OK).await;
+    assert_eq!(select(&page, ".excerpt")[0].inner_html(), expected);
+    // Words only in a footnote are found too.
+    assert_eq!(api(&app, "old").await.1["total"], 1);
+    assert_eq!(api(&app, "example").await.1["total"], 0, "never the URL");
+}
+
+/// Item 3: equally good matches came oldest first.
+#[tokio::test]
+async fn equally_good_matches_come_newest_first() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    let (first, _) = app.create_note(&csrf, "Lighthouse walk", true).await;
+    let (second, _) = app.create_note(&csrf, "Lighthouse walk", true).await;
+    let (backdated, id) = app.create_note(&csrf, "Lighthouse walk", true).await;
+    app.state
+        .db
+        .pool
+        .get()
+        .unwrap()
+        .execute(
+            "UPDATE notes SET published_at = published_at - 86400 WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let (_, body) = api(&app, "lighthouse").await;
+    let slugs: Vec<&str> = body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(slugs, [&second, &first, &backdated]);
+    let page = app.get_html("/search?q=lighthouse", StatusCode::OK).await;
+    let links: Vec<String> = select(&page, ".result-title")
+        .iter()
+        .map(|a| {
+            a.value()
+                .attr("href")
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(links, [second, first, backdated]);
+}
+
+/// Item 3: results were not `h-entry`s, the two search forms were indistinguishable
+/// landmarks, and the date could break at its hyphens.
+#[tokio::test]
+async fn results_are_h_entries_under_a_search_landmark_of_their_own() {
+    let app = spawn_app().await;
+    let csrf = app.login().await;
+    let (slug, _) = app
+        .create_note(&csrf, "Walking to the **lighthouse** at dawn", true)
+        .await;
+    let res = client()
+        .get(app.url("/search?q=lighthouse"))
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    let doc = crate::helpers::mf2(&body, &app.url("/search?q=lighthouse"));
+    let entry = &doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["type"][0] == "h-entry")
+        .expect("an h-entry")["properties"];
+    assert_eq!(entry["name"][0], "Walking to the lighthouse at dawn");
+    assert_eq!(
+        entry["url"][0],
+        format!("http://127.0.0.1:8000/notes/{slug}")
+    );
+    assert!(entry["published"][0].as_str().unwrap().starts_with("20"));
+    assert_eq!(entry["summary"][0], "Walking to the lighthouse at dawn");
+
+    let page = scraper::Html::parse_document(&body);
+    let labels: Vec<&str> = select(&page, "[role=search]")
+        .iter()
+        .map(|f| f.value().attr("aria-label").unwrap_or_default())
+        .collect();
+    assert_eq!(labels.len(), 2);
+    assert!(
+        labels.iter().all(|l| !l.is_empty()) && labels[0] != labels[1],
+        "{labels:?}"
+    );
+    assert_eq!(select(&page, ".result-title[dir=auto]").len(), 1);
+    assert_eq!(select(&page, ".excerpt[dir=auto]").len(), 1);
+
+    let css_url = crate::helpers::attr(&page, "link[rel=stylesheet]", "href");
+    let css = app.get(&css_url).await.text().await.unwrap();
+    assert!(
+        css.split('}')
+            .any(|r| r.contains(".search-result time") && r.contains("white-space: nowrap")),
+        "a rule keeps result dates on one line"
+    );
+}
+
+/// Item 3 and 4 for notes already stored: their HTML and the index were made by the old
+/// renderer; start-up renders them again.
+#[tokio::test]
+async fn notes_stored_before_the_text_index_are_rendered_again_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = crate::helpers::config_for(dir.path(), &[]);
+    {
+        let mut conn = rusqlite::Connection::open(&config.database.path).unwrap();
+        let migrations = starpunk::db::migrate::known_migrations();
+        starpunk::db::migrate::apply(&mut conn, &migrations[..6]).unwrap();
+        conn.execute(
+            "INSERT INTO notes (slug, content, content_type, content_html, content_hash, \
+             published_at, created_at, updated_at) VALUES ('old-note', \
+             '# Old **lighthouses**\n\nFootnote here[^1].\n\n[^1]: the note.', 'markdown', \
+             '<h1>Old <strong>lighthouses</strong></h1><p>Footnote here<sup><a href=\"#1\">1</a>\
+             </sup>.</p><div><sup>1</sup><p>the note.</p></div>', 'x', 1, 1, 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let app = crate::helpers::spawn_app_in(dir, &[]).await;
+    let (_, body) = api(&app, "lighthouses").await;
+    assert_eq!(body["total"], 1);
+    assert_eq!(
+        body["results"][0]["excerpt_html"],
+        "Old <mark>lighthouses</mark> Footnote here. the note."
+    );
+    let page = app.get_html("/notes/old-note", StatusCode::OK).await;
+    assert_eq!(texts(&page, "h1"), ["Old lighthouses"]);
+    assert_eq!(
+        crate::helpers::attr(&page, ".footnote-ref a", "href"),
+        "#fn-old-note-1"
+    );
+    assert_eq!(select(&page, "#fn-old-note-1").len(), 1);
 }
