@@ -13,7 +13,11 @@ use std::io;
 use quick_xml::Writer;
 
 use super::photos::{self, Lead};
-use super::{FeedInput, Format, explicit_title, rfc2822, text, text_element, xml_document};
+use quick_xml::events::BytesText;
+
+use super::{
+    FeedInput, Format, explicit_title, rfc2822, text, text_element, xml_chars, xml_document,
+};
 use crate::domain::Note;
 
 /// The Media RSS namespace (`media:content`).
@@ -38,15 +42,37 @@ pub fn rss(input: &FeedInput) -> String {
     })
 }
 
+/// Plain text as the RSS Best Practices Profile asks: `&`, `<` and `>` as hexadecimal character
+/// references (`&#x26;`, `&#x3C;`, `&#x3E;`), which no reader can take for HTML markup or an
+/// HTML entity, where `&amp;` and `&lt;` leave readers guessing whether the text is HTML.
+fn plain(s: &str) -> BytesText<'static> {
+    let mut escaped = String::with_capacity(s.len());
+    for c in xml_chars(s).chars() {
+        match c {
+            '&' => escaped.push_str("&#x26;"),
+            '<' => escaped.push_str("&#x3C;"),
+            '>' => escaped.push_str("&#x3E;"),
+            c => escaped.push(c),
+        }
+    }
+    BytesText::from_escaped(escaped)
+}
+
+/// Writes `<name>text</name>` with [`plain`] text.
+fn plain_element(w: &mut Writer<Vec<u8>>, name: &str, value: &str) -> io::Result<()> {
+    w.create_element(name).write_text_content(plain(value))?;
+    Ok(())
+}
+
 fn channel(w: &mut Writer<Vec<u8>>, input: &FeedInput) -> io::Result<()> {
     let site = input.site;
     let description = match site.description.trim() {
         "" => site.name.as_str(),
         d => d,
     };
-    text_element(w, "title", &site.name)?;
+    plain_element(w, "title", &site.name)?;
     text_element(w, "link", site.url.as_str())?;
-    text_element(w, "description", description)?;
+    plain_element(w, "description", description)?;
     text_element(w, "language", &site.language)?;
     text_element(w, "lastBuildDate", &rfc2822(input.updated))?;
     let self_url = site.absolute(Format::Rss.path());
@@ -67,7 +93,7 @@ fn channel(w: &mut Writer<Vec<u8>>, input: &FeedInput) -> io::Result<()> {
 fn item(w: &mut Writer<Vec<u8>>, input: &FeedInput, note: &Note) -> io::Result<()> {
     let permalink = input.site.absolute(&note.path());
     if let Some(title) = explicit_title(note) {
-        text_element(w, "title", title)?;
+        plain_element(w, "title", title)?;
     }
     text_element(w, "link", &permalink)?;
     w.create_element("guid")
@@ -78,7 +104,7 @@ fn item(w: &mut Writer<Vec<u8>>, input: &FeedInput, note: &Note) -> io::Result<(
     text_element(w, "description", &html)?;
     text_element(w, "content:encoded", &html)?;
     for category in note.categories() {
-        text_element(w, "category", &category)?;
+        plain_element(w, "category", &category)?;
     }
     if let Some(lead) = photos::lead(input, note) {
         enclosure(w, &lead)?;
@@ -113,7 +139,7 @@ fn enclosure(w: &mut Writer<Vec<u8>>, lead: &Lead) -> io::Result<()> {
         content.write_inner_content(|w| {
             w.create_element("media:description")
                 .with_attribute(("type", "plain"))
-                .write_text_content(text(&lead.alt))?;
+                .write_text_content(plain(&lead.alt))?;
             Ok(())
         })?;
     }
