@@ -76,7 +76,10 @@ mod tests {
         for (outline, file) in outlines.iter().zip(["feed.rss", "feed.atom", "feed.json"]) {
             assert_eq!(outline.attr("type"), Some("rss"));
             let text = outline.attr("text").unwrap();
-            assert!(text.starts_with("Star &amp; Punk &lt;notes&gt; ("), "{text}");
+            assert!(
+                text.starts_with("Star &amp; Punk &lt;notes&gt; ("),
+                "{text}"
+            );
             assert_eq!(outline.attr("title"), Some(text));
             let xml_url = format!("https://example.com/blog/{file}");
             assert_eq!(outline.attr("xmlUrl"), Some(xml_url.as_str()));
