@@ -26,12 +26,7 @@ and feedparser on Debian.
 """
 
 import argparse
-import datetime
-import email.utils
-import html.parser
-import json
 import os
-import re
 import sys
 import urllib.error
 import urllib.parse
@@ -184,7 +179,7 @@ def validate(base, w3c):
         if kind != "opml":
             run_feedparser(report, path, kind, body)
         if root is not None:
-            rules.check_xml(report, path, kind, url, root)
+            rules.check_xml(report, path, kind, url, root, body)
     missing = {"xml", "feedparser"} - report.ran
     if missing:
         print(f"missing validators: {', '.join(sorted(missing))} (run checks/install-feeds.sh)")
@@ -210,8 +205,12 @@ def main():
     w3c = w3c_validator(args.w3c)
     if args.base:
         return 1 if validate(args.base, w3c) else 0
-    with seed.running_site(args.start) as base:
-        return 1 if validate(base, w3c) else 0
+    try:
+        with seed.running_site(args.start) as base:
+            return 1 if validate(base, w3c) else 0
+    except (OSError, RuntimeError, AssertionError, urllib.error.URLError) as e:
+        print(f"could not start and seed {args.start}: {e!r}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

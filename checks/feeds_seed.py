@@ -166,8 +166,14 @@ def running_site(binary, language="en"):
         log = open(os.path.join(data, "starpunk.log"), "w")
         process = subprocess.Popen([binary], env=env, cwd=data, stdout=log, stderr=log)
         try:
-            wait_until_up(base, process)
-            post_notes(base)
+            try:
+                wait_until_up(base, process)
+                post_notes(base)
+            except Exception:
+                log.flush()
+                with open(os.path.join(data, "starpunk.log")) as f:
+                    print(f"starpunk's log:\n{f.read()}", flush=True)
+                raise
             yield base
         finally:
             process.terminate()
