@@ -13,6 +13,7 @@ pub const KNOWN_VARIABLES: &[&str] = &[
     "SITE_NAME",
     "SITE_AUTHOR",
     "SITE_DESCRIPTION",
+    "SITE_LANGUAGE",
     "HOST",
     "PORT",
     "DATA_PATH",
@@ -309,5 +310,23 @@ mod tests {
         let errors = load(&[("SESSION_SECRET", "hunter2")]).unwrap_err();
         assert_eq!(errors.0[0].variable, "SESSION_SECRET");
         assert!(!errors.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn site_language_defaults_to_en_and_must_be_a_valid_bcp_47_tag() {
+        assert_eq!(load(&[]).unwrap().config.site.language, "en");
+        for (given, canonical) in [
+            ("pt-br", "pt-BR"),
+            (" zh-hant-tw ", "zh-Hant-TW"),
+            ("de", "de"),
+        ] {
+            let loaded = load(&[("SITE_LANGUAGE", given)]).unwrap();
+            assert_eq!(loaded.config.site.language, canonical, "{given}");
+        }
+        for bad in ["", "english", "en_US", "xx-YY", "en-", "e"] {
+            let errors = load(&[("SITE_LANGUAGE", bad)]).unwrap_err();
+            assert_eq!(errors.0[0].variable, "SITE_LANGUAGE", "{bad}");
+            assert!(errors.to_string().contains("BCP 47"), "{bad}");
+        }
     }
 }

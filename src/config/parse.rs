@@ -25,6 +25,7 @@ pub struct RawConfig {
     site_name: Option<String>,
     site_author: Option<String>,
     site_description: Option<String>,
+    site_language: Option<String>,
     host: Option<String>,
     port: Option<String>,
     data_path: Option<String>,
@@ -165,6 +166,22 @@ impl Parser {
         url
     }
 
+    /// `SITE_LANGUAGE`: a BCP 47 tag that is well-formed and whose subtags are in the IANA
+    /// registry (RFC 5646 "valid"), in its canonical case (`pt-br` → `pt-BR`); default `en`.
+    fn language(&mut self, value: Option<String>) -> String {
+        let Some(value) = value else {
+            return "en".to_owned();
+        };
+        match language_tags::LanguageTag::parse(value.trim()) {
+            Ok(tag) if tag.is_valid() => tag.into_string(),
+            _ => {
+                let expected = "a BCP 47 language tag such as en, en-GB, pt-BR or zh-Hant";
+                self.problem("SITE_LANGUAGE", &value, expected);
+                "en".to_owned()
+            }
+        }
+    }
+
     fn sampling(&mut self, value: Option<String>) -> SamplingRates {
         let all = |r| SamplingRates {
             database: r,
@@ -217,6 +234,7 @@ impl Parser {
             name: self.text(raw.site_name, "StarPunk"),
             author: self.text(raw.site_author, ""),
             description: self.text(raw.site_description, ""),
+            language: self.language(raw.site_language),
         };
         let host = raw.host.unwrap_or_else(|| "127.0.0.1".to_owned());
         let host_name_like = !host.is_empty()

@@ -46,6 +46,9 @@ pub struct SiteConfig {
     pub author: String,
     /// `SITE_DESCRIPTION`: used in feeds and `<meta name=description>` (may be empty).
     pub description: String,
+    /// `SITE_LANGUAGE`: the notes' language as a valid BCP 47 tag in its canonical case (e.g.
+    /// `en`, `pt-BR`, `zh-Hant`), for `<html lang>` and every feed.
+    pub language: String,
 }
 
 impl SiteConfig {
@@ -175,6 +178,7 @@ impl Config {
             ("SITE_NAME", self.site.name.clone()),
             ("SITE_AUTHOR", self.site.author.clone()),
             ("SITE_DESCRIPTION", self.site.description.clone()),
+            ("SITE_LANGUAGE", self.site.language.clone()),
             ("HOST", self.host.clone()),
             ("PORT", self.port.to_string()),
             ("DATA_PATH", self.data_path.display().to_string()),

@@ -2,6 +2,8 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::domain::media::MediaInfo;
+
 /// A stored upload.
 #[derive(Debug, Clone)]
 pub struct Media {
@@ -57,6 +59,26 @@ pub fn by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<Media>>
             })
         })
         .optional()
+}
+
+/// The type and size of each named upload that exists, in the order asked (for feed enclosures).
+pub fn infos(conn: &Connection, names: &[String]) -> rusqlite::Result<Vec<MediaInfo>> {
+    let mut statement =
+        conn.prepare_cached("SELECT name, content_type, size FROM media WHERE name = ?1")?;
+    let mut found = Vec::with_capacity(names.len());
+    for name in names {
+        let info = statement
+            .query_row([name], |r| {
+                Ok(MediaInfo {
+                    name: r.get(0)?,
+                    content_type: r.get(1)?,
+                    size: r.get::<_, i64>(2)?.try_into().unwrap_or(0),
+                })
+            })
+            .optional()?;
+        found.extend(info);
+    }
+    Ok(found)
 }
 
 /// The newest upload's name.

@@ -9,6 +9,17 @@ pub const IMAGE_TYPES: [(&str, &str); 4] = [
     ("image/webp", "webp"),
 ];
 
+/// What feeds tell of a stored upload: its name, detected type and size in bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaInfo {
+    /// The public file name (`/media/{name}`).
+    pub name: String,
+    /// The detected content type, e.g. `image/jpeg`.
+    pub content_type: String,
+    /// The size in bytes.
+    pub size: u64,
+}
+
 /// The content type and extension of an accepted image, detected from its bytes.
 pub fn detect_image(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     let detected = infer::get(bytes)?.mime_type();

@@ -1,17 +1,28 @@
 //! Atom 1.0 (RFC 4287). Entry ids are the permalinks, which never change when a note is edited.
+//!
+//! RFC 4287 requires an `atom:title` in every entry: an untitled note's is empty, so readers
+//! show its content rather than the content twice. A note's first photo is also a
+//! `link rel="enclosure"` (its `length` and `type` are optional in Atom: given for uploads).
 
 use std::io;
 
 use quick_xml::Writer;
 
-use super::{FeedInput, Format, author_name, rfc3339, text, text_element, xml_chars, xml_document};
+use super::photos::{self, Lead};
+use super::{
+    FeedInput, Format, author_name, explicit_title, rfc3339, text, text_element, xml_chars,
+    xml_document,
+};
 use crate::domain::Note;
 
 /// The Atom 1.0 document for `input`.
 pub fn atom(input: &FeedInput) -> String {
     xml_document(|w| {
         w.create_element("feed")
-            .with_attribute(("xmlns", "http://www.w3.org/2005/Atom"))
+            .with_attributes([
+                ("xmlns", "http://www.w3.org/2005/Atom"),
+                ("xml:lang", input.site.language.as_str()),
+            ])
             .write_inner_content(|w| feed(w, input))?;
         Ok(())
     })
@@ -44,11 +55,34 @@ fn link(w: &mut Writer<Vec<u8>>, rel: &str, href: &str, media_type: &str) -> io:
     Ok(())
 }
 
+/// The first photo as `link rel="enclosure"`, its alt text as the link's `title`.
+fn enclosure(w: &mut Writer<Vec<u8>>, lead: &Lead) -> io::Result<()> {
+    let length = lead.upload.map(|m| m.size.to_string());
+    let alt = xml_chars(lead.alt.trim());
+    let mut element = w
+        .create_element("link")
+        .with_attributes([("rel", "enclosure"), ("href", lead.url.as_str())]);
+    if let (Some(upload), Some(length)) = (lead.upload, &length) {
+        element = element.with_attributes([
+            ("type", upload.content_type.as_str()),
+            ("length", length.as_str()),
+        ]);
+    }
+    if !alt.is_empty() {
+        element = element.with_attribute(("title", alt.as_ref()));
+    }
+    element.write_empty()?;
+    Ok(())
+}
+
 fn entry(w: &mut Writer<Vec<u8>>, input: &FeedInput, note: &Note) -> io::Result<()> {
     let permalink = input.site.absolute(&note.path());
     text_element(w, "id", &permalink)?;
-    text_element(w, "title", &note.title())?;
+    text_element(w, "title", explicit_title(note).unwrap_or_default())?;
     link(w, "alternate", &permalink, "text/html")?;
+    if let Some(lead) = photos::lead(input, note) {
+        enclosure(w, &lead)?;
+    }
     text_element(w, "published", &rfc3339(note.published_at))?;
     text_element(
         w,
@@ -58,7 +92,7 @@ fn entry(w: &mut Writer<Vec<u8>>, input: &FeedInput, note: &Note) -> io::Result<
     w.create_element("content")
         .with_attribute(("type", "html"))
         // Footnote and site links made absolute: a reader resolves them against the feed.
-        .write_text_content(text(&note.absolute_html(&permalink)))?;
+        .write_text_content(text(&photos::feed_body(input.site, note)))?;
     for category in note.categories() {
         w.create_element("category")
             .with_attribute(("term", xml_chars(&category).as_ref()))
@@ -78,6 +112,7 @@ mod tests {
         atom(&FeedInput {
             site: &site,
             notes: &notes,
+            media: &[],
             updated: 1_700_000_400,
         })
     }
@@ -106,12 +141,14 @@ mod tests {
             let permalink = format!("https://example.com/blog/notes/{}", note.slug);
             assert_eq!(entry.id, permalink);
             assert_eq!(entry.links[0].href, permalink);
-            assert_eq!(entry.title.as_ref().unwrap().content, note.title());
+            let title = entry.title.as_ref().map(|t| t.content.as_str());
+            assert_eq!(title, Some(note.name.as_deref().unwrap_or_default()));
             assert_eq!(entry.published.unwrap().timestamp(), note.published_at);
             assert_eq!(entry.updated.unwrap().timestamp(), note.updated_at);
             // feed-rs trims the ends of text; the exact round trip is checked below.
             let body = entry.content.as_ref().and_then(|c| c.body.as_deref());
-            assert_eq!(body, Some(note.content_html.trim()));
+            let html = photos::feed_body(&fixtures::site(), note);
+            assert_eq!(body, Some(html.trim()));
             let terms: Vec<_> = entry.categories.iter().map(|c| c.term.clone()).collect();
             assert_eq!(terms, note.categories());
         }
@@ -124,17 +161,26 @@ mod tests {
         assert_eq!(elements[0].path, "feed");
         assert_eq!(
             elements[0].attrs,
-            [("xmlns".into(), "http://www.w3.org/2005/Atom".into())]
+            [
+                ("xmlns".into(), "http://www.w3.org/2005/Atom".into()),
+                ("xml:lang".into(), "en".into())
+            ]
         );
         for required in ["id", "title", "updated", "author/name"] {
             assert_eq!(fixtures::count(&elements, &format!("feed/{required}")), 1);
         }
-        for required in ["id", "title", "updated", "published", "link", "content"] {
+        for required in ["id", "title", "updated", "published", "content"] {
             assert_eq!(
                 fixtures::count(&elements, &format!("feed/entry/{required}")),
                 3
             );
         }
+        let rels: Vec<_> = elements
+            .iter()
+            .filter(|e| e.path == "feed/entry/link")
+            .map(|e| e.attr("rel").unwrap())
+            .collect();
+        assert_eq!(rels, ["alternate", "enclosure", "alternate", "alternate"]);
         let contents: Vec<_> = elements
             .iter()
             .filter(|e| e.path == "feed/entry/content")
@@ -142,7 +188,7 @@ mod tests {
         let notes = fixtures::notes();
         for (content, note) in contents.iter().zip(&notes) {
             assert_eq!(content.attr("type"), Some("html"));
-            assert_eq!(content.text, note.content_html);
+            assert_eq!(content.text, photos::feed_body(&fixtures::site(), note));
         }
         assert!(!xml.contains("]]>"));
     }
@@ -155,6 +201,7 @@ mod tests {
         let xml = atom(&FeedInput {
             site: &site,
             notes: &[],
+            media: &[],
             updated: 0,
         });
         let feed = feed_rs::parser::parse(xml.as_bytes()).unwrap();

@@ -16,6 +16,7 @@ struct JsonFeed<'a> {
     feed_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
+    language: &'a str,
     authors: [Author<'a>; 1],
     items: Vec<Item<'a>>,
 }
@@ -49,6 +50,7 @@ pub fn json(input: &FeedInput) -> String {
         home_page_url: site.url.as_str(),
         feed_url: site.absolute(Format::Json.path()),
         description: Some(site.description.trim()).filter(|d| !d.is_empty()),
+        language: &site.language,
         authors: [Author {
             name: author_name(site),
         }],
@@ -90,6 +92,7 @@ mod tests {
         let text = json(&FeedInput {
             site: &site,
             notes: &notes,
+            media: &[],
             updated: 1_700_000_400,
         });
         serde_json::from_str(&text).expect("valid JSON")
@@ -108,7 +111,8 @@ mod tests {
         assert_eq!(feed["home_page_url"], "https://example.com/blog/");
         assert_eq!(feed["feed_url"], "https://example.com/blog/feed.json");
         assert_eq!(feed["authors"], serde_json::json!([{"name": "Ada"}]));
-        assert!(feed.get("description").is_none() && feed.get("language").is_none());
+        assert!(feed.get("description").is_none());
+        assert_eq!(feed["language"], "en");
         let items = feed["items"].as_array().unwrap();
         assert_eq!(items.len(), 3);
         for (item, note) in items.iter().zip(fixtures::notes()) {
@@ -141,6 +145,7 @@ mod tests {
         let text = json(&FeedInput {
             site: &site,
             notes: &[],
+            media: &[],
             updated: 0,
         });
         let feed: Value = serde_json::from_str(&text).unwrap();

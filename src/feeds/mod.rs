@@ -10,6 +10,7 @@ pub mod cache;
 pub mod json;
 pub mod negotiate;
 pub mod opml;
+pub mod photos;
 pub mod rss;
 
 use std::borrow::Cow;
@@ -22,6 +23,7 @@ use time::format_description::well_known::Rfc2822;
 
 use crate::config::SiteConfig;
 use crate::domain::Note;
+use crate::domain::media::MediaInfo;
 
 pub use negotiate::{NotAcceptable, choose};
 
@@ -32,6 +34,9 @@ pub struct FeedInput<'a> {
     pub site: &'a SiteConfig,
     /// The notes to list: newest first, published and not deleted.
     pub notes: &'a [Note],
+    /// Type and size of the uploads named by [`photos::upload_names`] (those not found are
+    /// simply missing).
+    pub media: &'a [MediaInfo],
     /// The feed's last change (Unix seconds).
     pub updated: i64,
 }
@@ -82,6 +87,12 @@ fn author_name(site: &SiteConfig) -> &str {
         "" => &site.name,
         author => author,
     }
+}
+
+/// The note's own title (`name`), if it has one: an untitled note gets no title in RSS and an
+/// empty one in Atom, never one made from its text (a reader would show the text twice).
+fn explicit_title(note: &Note) -> Option<&str> {
+    note.name.as_deref().filter(|n| !n.trim().is_empty())
 }
 
 /// Unix seconds as RFC 3339 in UTC (Atom and JSON Feed dates).
@@ -155,6 +166,7 @@ pub(crate) mod fixtures {
             name: "Star & Punk <notes>".into(),
             author: "Ada".into(),
             description: String::new(),
+            language: "en".into(),
         }
     }
 
@@ -310,6 +322,7 @@ mod tests {
         let input = FeedInput {
             site: &site,
             notes: &[],
+            media: &[],
             updated: 0,
         };
         assert!(render(Format::Rss, &input).contains("<rss"));

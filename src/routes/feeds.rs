@@ -130,12 +130,20 @@ async fn serve(
         None => {
             tally(state, event(format, Event::CacheMiss));
             let limit = state.config.feed.max_items;
-            let (version, notes) =
-                db::run(&state.db, move |conn| Ok(site::feed_snapshot(conn, limit)?)).await?;
+            let site_config = state.config.site.clone();
+            let (version, notes, media) = db::run(&state.db, move |conn| {
+                let (version, notes) = site::feed_snapshot(conn, limit)?;
+                // Uploads never change once stored: their type and size give the enclosures.
+                let names = feeds::photos::upload_names(&site_config, &notes);
+                let media = db::media::infos(conn, &names)?;
+                Ok((version, notes, media))
+            })
+            .await?;
             let start = Instant::now();
             let input = FeedInput {
                 site: &state.config.site,
                 notes: &notes,
+                media: &media,
                 updated: version.changed_at,
             };
             let body = web::Bytes::from(feeds::render(format, &input));

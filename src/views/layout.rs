@@ -35,7 +35,7 @@ pub fn page(ctx: &PageContext<'_>, title: &str, content: Markup) -> Markup {
     };
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(site.language) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";

@@ -2,9 +2,11 @@
 //! conditional requests, negotiation, OPML.
 
 use reqwest::StatusCode;
-use serde_json::Value;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, client, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, client, location, spawn_app, spawn_app_with};
+use crate::peers::{Advertise, Peer};
 
 async fn fetch(app: &TestApp, path: &str) -> (reqwest::header::HeaderMap, Vec<u8>) {
     let res = client().get(app.url(path)).send().await.unwrap();
@@ -437,7 +439,9 @@ async fn footnote_links_in_feeds_are_absolute_and_reach_their_targets() {
 }
 
 /// Item 2: an untitled note whose first word is long was titled `…` in RSS and Atom, and
-/// text from HTML had a space before punctuation.
+/// text from HTML had a space before punctuation. Since item 8, untitled notes carry no title
+/// made from their text in the feeds at all (no RSS title, an empty Atom title): the reader shows
+/// the text once, as written.
 #[tokio::test]
 async fn feed_titles_are_the_words_a_reader_sees() {
     let app = spawn_app().await;
@@ -454,24 +458,293 @@ async fn feed_titles_are_the_words_a_reader_sees() {
         true,
     )
     .await;
-    app.create_note(&csrf, "Footnote here[^1].\n\n[^1]: the note.", true)
-        .await;
     for path in ["/feed.rss", "/feed.atom"] {
+        let (_, body) = fetch(&app, path).await;
+        let xml = String::from_utf8(body).unwrap();
+        assert!(!xml.contains("<title>…</title>"), "{path}");
+        assert!(!xml.contains("harbour , with"), "{path}");
         let feed = parsed(&app, path).await;
-        let titles: Vec<String> = feed
-            .entries
-            .iter()
-            .map(|e| e.title.as_ref().unwrap().content.clone())
-            .collect();
-        assert_eq!(titles[0], "Footnote here.", "{path}");
-        assert_eq!(
-            titles[1], "We sailed into the harbour, with the tide.",
-            "{path}"
-        );
+        for entry in &feed.entries {
+            let title = entry.title.as_ref().map_or("", |t| t.content.as_str());
+            assert_eq!(title, "", "{path}: untitled notes get no title");
+        }
+        let body = feed.entries[0]
+            .content
+            .as_ref()
+            .and_then(|c| c.body.clone());
+        let summary = feed.entries[0].summary.as_ref().map(|s| s.content.clone());
+        let text = body.or(summary).unwrap_or_default();
         assert!(
-            titles[2].starts_with("https://example.com/notes/") && titles[2].ends_with('…'),
-            "{path}: {}",
-            titles[2]
+            text.contains("<strong>harbour</strong>, with"),
+            "{path}: {text}"
         );
     }
+}
+
+// Issue 14, items 6–8: photos, language and untitled notes in the feeds.
+
+const JPG: &[u8] = include_bytes!("../fixtures/pixel.jpg");
+
+/// An app whose owner is a peer on loopback, and a Micropub token with `create` and `media`.
+async fn micropub_app(vars: &[(&str, &str)]) -> (TestApp, Peer, String) {
+    let peer = Peer::start(Advertise::Html).await;
+    let me = peer.me();
+    let mut all = vec![("ADMIN_ME", me.as_str())];
+    all.extend_from_slice(vars);
+    let app = spawn_app_with(&all).await;
+    let token = peer.issue_token("create media");
+    (app, peer, token)
+}
+
+/// Posts a Micropub request (JSON or multipart) and returns the new note's URL.
+async fn post(app: &TestApp, token: &str, body: Result<Value, Form>) -> String {
+    let request = app.client.post(app.url("/micropub")).bearer_auth(token);
+    let res = match body {
+        Ok(json) => request.json(&json),
+        Err(form) => request.multipart(form),
+    }
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    location(&res)
+}
+
+async fn text(app: &TestApp, path: &str) -> String {
+    String::from_utf8(fetch(app, path).await.1).unwrap()
+}
+
+/// The raw XML of the RSS item or Atom entry whose permalink is `url`.
+fn item_xml<'a>(xml: &'a str, tag: &str, url: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    xml.split(open.as_str())
+        .skip(1)
+        .find(|item| item.contains(&format!(">{url}<")))
+        .unwrap_or_else(|| panic!("no <{tag}> for {url} in {xml}"))
+}
+
+#[tokio::test]
+async fn photos_by_url_with_alt_and_uploaded_reach_rss_and_atom() {
+    let (app, _peer, token) = micropub_app(&[]).await;
+    let sunset = "https://example.com/photos/sunset.jpg";
+    let alt = "The sun setting over a calm sea & <pink> sky";
+    let by_url = post(
+        &app,
+        &token,
+        Ok(json!({"type": ["h-entry"], "properties": {
+            "content": ["A photo by URL, with alt"],
+            "photo": [{"value": sunset, "alt": alt}, "https://example.com/second.jpg"]}})),
+    )
+    .await;
+    let form = Form::new()
+        .text("h", "entry")
+        .text("content", "An uploaded photo")
+        .part("photo", Part::bytes(JPG).file_name("pixel.jpg"));
+    let uploaded = post(&app, &token, Err(form)).await;
+    let conn = app.state.db.pool.get().unwrap();
+    let name: String = conn
+        .query_row("SELECT name FROM media", [], |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    let upload_url = format!("http://127.0.0.1:8000/media/{name}");
+    let length = JPG.len().to_string();
+
+    // RSS: every photo in content:encoded (and description) with its alt text; the first as
+    // media:content, and as an enclosure (url, length, type) when it was uploaded.
+    let rss = text(&app, "/feed.rss").await;
+    assert!(rss.contains(r#"xmlns:media="http://search.yahoo.com/mrss/""#));
+    let item = item_xml(&rss, "item", &by_url);
+    let img = format!(
+        "&lt;img src=&quot;{sunset}&quot; alt=&quot;The sun setting over a calm sea &amp;amp; \
+         &amp;lt;pink&amp;gt; sky&quot;&gt;"
+    );
+    assert_eq!(
+        item.matches(&img).count(),
+        2,
+        "description and content:encoded: {item}"
+    );
+    assert!(item.contains("second.jpg"), "every photo is in the HTML");
+    assert!(
+        !item.contains("<enclosure"),
+        "a photo by URL has no known length: {item}"
+    );
+    assert!(
+        item.contains(&format!(r#"<media:content url="{sunset}" medium="image">"#)),
+        "{item}"
+    );
+    assert!(item.contains(
+        r#"<media:description type="plain">The sun setting over a calm sea &#x26; &#x3C;pink&#x3E; sky</media:description>"#
+    ), "{item}");
+    let item = item_xml(&rss, "item", &uploaded);
+    assert!(
+        item.contains(&format!(
+            r#"<enclosure url="{upload_url}" length="{length}" type="image/jpeg"/>"#
+        )),
+        "{item}"
+    );
+    assert!(item.contains(&format!(
+        r#"<media:content url="{upload_url}" medium="image" type="image/jpeg" fileSize="{length}"/>"#
+    )), "{item}");
+    assert!(item.contains(&format!(
+        "&lt;img src=&quot;{upload_url}&quot; alt=&quot;&quot;&gt;"
+    )));
+    let feed = feed_rs::parser::parse(rss.as_bytes()).unwrap();
+    let media = |entry: &feed_rs::model::Entry| -> Vec<(String, Option<u64>)> {
+        let contents = entry.media.iter().flat_map(|m| &m.content);
+        contents
+            .map(|c| (c.url.as_ref().unwrap().to_string(), c.size))
+            .collect()
+    };
+    assert_eq!(
+        media(&feed.entries[0]),
+        // feed-rs merges the enclosure and the media:content of one URL.
+        [(upload_url.clone(), Some(JPG.len() as u64))]
+    );
+    assert_eq!(media(&feed.entries[1]), [(sunset.to_owned(), None)]);
+    let description = feed.entries[1].media[0].description.as_ref().unwrap();
+    assert_eq!(description.content, alt);
+
+    // Atom: the photos in the content, the first as link rel="enclosure" (type and length
+    // when uploaded, the alt text as its title).
+    let atom = text(&app, "/feed.atom").await;
+    let entry = item_xml(&atom, "entry", &by_url);
+    assert!(entry.contains(&img), "{entry}");
+    let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap();
+    let enclosure = |entry: &feed_rs::model::Entry| {
+        let links = entry.links.iter();
+        links
+            .filter(|l| l.rel.as_deref() == Some("enclosure"))
+            .map(|l| {
+                (
+                    l.href.clone(),
+                    l.media_type.clone(),
+                    l.length,
+                    l.title.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        enclosure(&feed.entries[0]),
+        [(
+            upload_url.clone(),
+            Some("image/jpeg".into()),
+            Some(JPG.len() as u64),
+            None
+        )]
+    );
+    assert_eq!(
+        enclosure(&feed.entries[1]),
+        [(sunset.to_owned(), None, None, Some(alt.to_owned()))]
+    );
+    let content = feed.entries[0]
+        .content
+        .as_ref()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    assert!(
+        content.contains(&format!(r#"<img src="{upload_url}" alt="">"#)),
+        "{content}"
+    );
+}
+
+#[tokio::test]
+async fn site_language_reaches_the_pages_and_every_feed() {
+    for (given, tag) in [(None, "en"), (Some("pt-br"), "pt-BR")] {
+        let mut vars = vec![("DEV_MODE", "true")];
+        vars.extend(given.map(|g| ("SITE_LANGUAGE", g)));
+        let app = spawn_app_with(&vars).await;
+        let csrf = app.login().await;
+        let (slug, _) = app.create_note(&csrf, "Olá mundo", true).await;
+        for path in ["/".to_owned(), format!("/notes/{slug}")] {
+            let page = app.get_html(&path, StatusCode::OK).await;
+            assert_eq!(crate::helpers::attr(&page, "html", "lang"), tag, "{path}");
+        }
+        let rss = text(&app, "/feed.rss").await;
+        assert!(
+            rss.contains(&format!("<language>{tag}</language>")),
+            "{rss}"
+        );
+        let atom = text(&app, "/feed.atom").await;
+        assert!(
+            atom.contains(&format!(
+                r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{tag}">"#
+            )),
+            "{atom}"
+        );
+        for path in ["/feed.rss", "/feed.atom"] {
+            // feed-rs lower-cases RSS's tag (case is not significant in BCP 47).
+            let language = parsed(&app, path).await.language.unwrap();
+            assert!(language.eq_ignore_ascii_case(tag), "{path}: {language}");
+        }
+        let json: Value = serde_json::from_slice(&fetch(&app, "/feed.json").await.1).unwrap();
+        assert_eq!(json["language"], tag);
+    }
+}
+
+#[tokio::test]
+async fn untitled_notes_have_no_rss_title_and_an_empty_atom_title() {
+    let (app, _peer, token) = micropub_app(&[]).await;
+    let untitled = post(
+        &app,
+        &token,
+        Ok(json!({"type": ["h-entry"], "properties": {
+            "content": ["Just a short untitled note, as microblogs have."]}})),
+    )
+    .await;
+    let titled = post(
+        &app,
+        &token,
+        Ok(json!({"type": ["h-entry"], "properties": {
+            "name": ["Tom & Jerry <3"], "content": ["A titled note."]}})),
+    )
+    .await;
+
+    let rss = text(&app, "/feed.rss").await;
+    let item = item_xml(&rss, "item", &untitled);
+    assert!(!item.contains("<title>"), "no title: {item}");
+    assert!(
+        item.contains("<description>&lt;p&gt;Just a short untitled note"),
+        "{item}"
+    );
+    // Plain text in RSS as hexadecimal references (the RSS Best Practices Profile).
+    let item = item_xml(&rss, "item", &titled);
+    assert!(
+        item.contains("<title>Tom &#x26; Jerry &#x3C;3</title>"),
+        "{item}"
+    );
+    let feed = feed_rs::parser::parse(rss.as_bytes()).unwrap();
+    let titles: Vec<_> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().map(|t| t.content.clone()))
+        .collect();
+    assert_eq!(titles, [Some("Tom & Jerry <3".to_owned()), None]);
+
+    let atom = text(&app, "/feed.atom").await;
+    let entry = item_xml(&atom, "entry", &untitled);
+    assert!(entry.contains("<title></title>"), "an empty title: {entry}");
+    let entry = item_xml(&atom, "entry", &titled);
+    assert!(
+        entry.contains("<title>Tom &amp; Jerry &lt;3</title>"),
+        "{entry}"
+    );
+    let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap();
+    let titles: Vec<_> = feed
+        .entries
+        .iter()
+        .map(|e| {
+            e.title
+                .as_ref()
+                .map(|t| t.content.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(titles, ["Tom & Jerry <3", ""]);
+
+    let json: Value = serde_json::from_slice(&fetch(&app, "/feed.json").await.1).unwrap();
+    assert_eq!(json["items"][0]["title"], "Tom & Jerry <3");
+    assert!(json["items"][1].get("title").is_none());
 }
