@@ -11,6 +11,7 @@ mod client_app;
 mod durability;
 mod errors;
 mod feeds;
+mod headers;
 mod health;
 mod helpers;
 mod indieauth;
