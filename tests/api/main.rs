@@ -20,6 +20,7 @@ mod migrations;
 mod monitoring;
 mod passkeys;
 mod peers;
+mod previews;
 mod public;
 mod search;
 mod signin;
