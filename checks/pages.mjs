@@ -1,6 +1,7 @@
 // Every kind of page starpunk serves, checked with tools the world uses: each page's HTML is
 // saved for the Nu Html Checker (run by checks/run.sh), and axe-core runs in headless Chromium
-// at 1280 px and 390 px, where no page may scroll sideways.
+// at 1280 px and 390 px, where no page may scroll sideways nor break its Content-Security-Policy
+// (the site's own policy stays on: axe is evaluated through DevTools, not as an inline script).
 //
 // Usage: node checks/pages.mjs BASE_URL OUT_DIR
 // BASE_URL is a running starpunk with DEV_MODE=true and an empty database; the script writes
@@ -62,6 +63,14 @@ const browser = await chromium.launch({
 });
 const owner = await browser.newContext();
 const visitor = await browser.newContext();
+// Every CSP violation a page reports, whether or not the browser also logs it.
+for (const context of [owner, visitor]) {
+  await context.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener("securitypolicyviolation", (e) =>
+      window.__cspViolations.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`));
+  });
+}
 
 async function csrf(page) {
   await page.goto(`${base}/admin/new`);
@@ -158,7 +167,8 @@ for (const [name, context, path, status, act] of PAGES) {
       continue;
     }
     if (width === 1280) writeFileSync(`${out}/${name}.html`, await page.content());
-    await page.addScriptTag({ content: axeSource });
+    const csp = await page.evaluate(() => window.__cspViolations || []);
+    await page.evaluate(axeSource);
     const axe = await page.evaluate(async () =>
       // eslint-disable-next-line no-undef
       (await axe.run(document, { resultTypes: ["violations"] })).violations.map((v) =>
@@ -168,12 +178,13 @@ for (const [name, context, path, status, act] of PAGES) {
     for (const v of axe) { console.log(`FAIL ${name} @${width}: axe ${v}`); failures++; }
     if (sideways > 0) { console.log(`FAIL ${name} @${width}: scrolls sideways by ${sideways} px`); failures++; }
     for (const e of errors) { console.log(`FAIL ${name} @${width}: console: ${e}`); failures++; }
+    for (const v of csp) { console.log(`FAIL ${name} @${width}: CSP: ${v}`); failures++; }
     await page.screenshot({ path: `${out}/${name}-${width}.png`, fullPage: true });
-    summary.push(`${name} @${width}: ${axe.length} axe violations, sideways ${sideways} px, ${errors.length} console errors`);
+    summary.push(`${name} @${width}: ${axe.length} axe violations, sideways ${sideways} px, ${errors.length} console errors, ${csp.length} CSP violations`);
     await page.close();
   }
 }
 await browser.close();
 console.log(summary.join("\n"));
-console.log(failures ? `${failures} page problems` : "pages: no axe violations, no sideways scroll, no console errors");
+console.log(failures ? `${failures} page problems` : "pages: no axe violations, no sideways scroll, no console errors, no CSP violations");
 process.exit(failures ? 1 : 0);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks with the tools the world uses, on a running starpunk: the Nu Html Checker and axe-core
-# (headless Chromium, 1280 and 390 px, no sideways scroll) on every page kind, then the feed
+# (headless Chromium, 1280 and 390 px, no sideways scroll, no CSP violation) on every page kind,
+# the Content-Security-Policy where it could break something (checks/csp.mjs), then the feed
 # validators of checks/feeds.py. Run by .ci/run as root on a fresh machine; installs what it
 # needs (Debian's chromium, the npm packages pinned in checks/package-lock.json, a JRE if
 # missing). Usage: bash checks/run.sh [path-to-starpunk-binary]
@@ -36,6 +37,9 @@ done
 status=0
 echo "== pages: axe-core in Chromium, sideways scroll, console errors"
 node checks/pages.mjs "$base" "$work/pages" || status=1
+
+echo "== Content-Security-Policy in Chromium: passkeys, metrics refresh, consent and redirect, framing"
+node checks/csp.mjs "$base" || status=1
 
 echo "== pages: the Nu Html Checker"
 if java -jar checks/node_modules/vnu-jar/build/dist/vnu.jar --errors-only --format text "$work"/pages/*.html; then

@@ -17,6 +17,7 @@ pub mod indieauth;
 pub mod monitoring;
 pub mod routes;
 pub mod secret;
+pub mod security_headers;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

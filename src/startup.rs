@@ -26,6 +26,7 @@ use crate::routes::{
     admin, apps, auth, authorize, credentials, feeds, files, health, metrics, micropub, oauth,
     passkeys, public, search, signin, tokens,
 };
+use crate::security_headers;
 use crate::state::AppState;
 
 /// How long in-flight requests may run after a shutdown signal.
@@ -244,6 +245,8 @@ impl Application {
                 .configure(routes)
                 .wrap(from_fn(session::refresh_cookie))
                 .wrap(from_fn(error_pages::render_errors))
+                // Outside the error pages, so that they and every other answer get the headers.
+                .wrap(from_fn(security_headers::add))
                 .wrap(Compress::default())
                 // Outermost, outside compression: it must see the handlers' sized bodies.
                 .wrap(from_fn(monitoring::http::track))

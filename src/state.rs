@@ -73,6 +73,7 @@ impl AppState {
             config: &self.config,
             owner_csrf,
             endpoints,
+            meta: None,
         }
     }
 }

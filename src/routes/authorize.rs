@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use url::Url;
@@ -96,21 +96,12 @@ pub async fn authorize(
         request: &pairs,
     };
     let ctx = state.page(Some(&owner.csrf_token));
-    let mut response = private_page(
+    // Never inside another site's frame (clickjacking): `security_headers` sends
+    // `X-Frame-Options: DENY` and `frame-ancestors 'none'` with this page as with every other.
+    Ok(private_page(
         StatusCode::OK,
         views::apps::consent(&ctx, &view).into_string(),
-    );
-    // Never inside another site's frame, where a click could be stolen (clickjacking).
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_FRAME_OPTIONS,
-        header::HeaderValue::from_static("DENY"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static("frame-ancestors 'none'"),
-    );
-    Ok(response)
+    ))
 }
 
 /// `POST /auth/authorize/decide`: the owner's answer from the consent page.

@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::monitoring;
 use crate::state::AppState;
 use crate::views;
-use crate::views::layout::PageContext;
+use crate::views::layout::{PageContext, PageMeta};
 
 /// Query of the home page.
 #[derive(Debug, Deserialize)]
@@ -47,7 +47,15 @@ pub async fn home(
     } else {
         None
     };
-    let ctx = state.page(owner.as_ref().map(|o| o.csrf_token.as_str()));
+    // Each page of the feed is its own canonical address.
+    let site = &state.config.site;
+    let here = before.map_or_else(
+        || site.url.to_string(),
+        |cursor| site.absolute(&format!("?before={cursor}")),
+    );
+    let ctx = state
+        .page(owner.as_ref().map(|o| o.csrf_token.as_str()))
+        .with_meta(PageMeta::website(here));
     let html = monitoring::render(&state.metrics, "home", || {
         views::notes::home(&ctx, &page, older, before.is_none())
     });
@@ -98,7 +106,9 @@ pub async fn note(
     if note.is_deleted() {
         return Err(AppError::Gone);
     }
-    let ctx = state.page(owner.as_ref().map(|o| o.csrf_token.as_str()));
+    let ctx = state
+        .page(owner.as_ref().map(|o| o.csrf_token.as_str()))
+        .with_meta(PageMeta::note(&state.config.site, &note));
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(cache_control(owner.is_some()))

@@ -6,6 +6,8 @@ use maud::{DOCTYPE, Markup, html};
 use crate::assets;
 use crate::config::SiteConfig;
 
+use super::layout::site_description;
+
 /// A standalone error page (no owner context: errors never depend on a session).
 pub fn page(site: Option<&SiteConfig>, status: StatusCode, message: &str) -> Markup {
     let site_name = site.map_or("StarPunk", |s| s.name.as_str());
@@ -17,6 +19,9 @@ pub fn page(site: Option<&SiteConfig>, status: StatusCode, message: &str) -> Mar
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex";
+                @if let Some(site) = site {
+                    meta name="description" content=(site_description(site));
+                }
                 title { (status.as_u16()) " " (reason) " · " (site_name) }
                 link rel="stylesheet" href=(assets::url("css/site.css"));
                 link rel="icon" href=(assets::url("img/favicon.svg")) type="image/svg+xml";

@@ -33,9 +33,11 @@ const LAYERS: &[(&str, u8)] = &[
     // 3 — also the owner's credentials: password hashing, the passkey relying party, sign-in
     // throttle, setup token, CSRF tokens, client address.
     ("auth", 3),
-    // 6 — request plumbing shared by every route: the session extractor, error pages, logging.
+    // 6 — request plumbing shared by every route: the session extractor, error pages, security
+    // headers, logging.
     ("auth::session", 6),
     ("error_pages", 6),
+    ("security_headers", 6),
     ("telemetry", 6),
     // 7 — handlers.
     ("routes", 7),
