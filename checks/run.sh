@@ -50,7 +50,7 @@ fi
 
 if [ -f checks/feeds.py ]; then
   echo "== feeds: validators"
-  python3 checks/feeds.py "$base" || status=1
+  python3 checks/feeds.py --start "$(realpath "$bin")" || status=1
 fi
 
 if [ "$status" != 0 ]; then
