@@ -35,6 +35,11 @@ pub fn configure(conn: &Connection, busy_timeout: std::time::Duration) -> rusqli
     // checkpoint resets it; past this size it is truncated again at the reset.
     conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
     conn.pragma_update(None, "foreign_keys", true)?;
+    // Statement journals and sorts stay in memory: a static binary in an empty root (the
+    // `scratch` image, a systemd `RootDirectory=`) has no writable temporary directory, and
+    // SQLite reports a missing one as "disk I/O error" (seen migrating a table with a
+    // full-text index in the image).
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
@@ -101,5 +106,10 @@ mod tests {
             .query_row("PRAGMA journal_size_limit", [], |r| r.get(0))
             .unwrap();
         assert_eq!(limit, JOURNAL_SIZE_LIMIT);
+        // 2 = MEMORY: no temporary directory needed (the scratch image has none).
+        let temp: i64 = conn
+            .query_row("PRAGMA temp_store", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(temp, 2);
     }
 }
