@@ -12,7 +12,7 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
-import { chromium } from "playwright-core";
+import { launch } from "./browser.mjs";
 
 const [base] = process.argv.slice(2);
 if (!base) {
@@ -53,13 +53,7 @@ const app = createServer((req, res) => {
 await new Promise((resolve) => app.listen(0, "127.0.0.1", resolve));
 const appUrl = `http://127.0.0.1:${app.address().port}/`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launch();
 const context = await browser.newContext();
 await context.addInitScript(() => {
   window.__cspViolations = [];

@@ -8,7 +8,7 @@
 // the notes it needs through the admin, as the owner would.
 
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { chromium } from "playwright-core";
+import { launch } from "./browser.mjs";
 
 const [base, out] = process.argv.slice(2);
 if (!base || !out) {
@@ -54,13 +54,7 @@ A long address: https://example.com/a/very/long/path/that/never/breaks/anywhere/
 [^1]: The footnote's text.
 `;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  ],
-});
+const browser = await launch();
 const owner = await browser.newContext();
 const visitor = await browser.newContext();
 // Every CSP violation a page reports, whether or not the browser also logs it.

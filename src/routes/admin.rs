@@ -217,6 +217,13 @@ pub async fn create(
     Ok(see_other(&format!("/admin/?done={done}")))
 }
 
+/// The note with `id`, drafts and deleted ones included; 404 when there is none.
+async fn note_by_id(state: &AppState, id: i64) -> Result<Note, AppError> {
+    db::run(&state.db, move |conn| Ok(notes::by_id(conn, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// `GET /admin/edit/{id}`.
 pub async fn edit_form(
     state: web::Data<AppState>,
@@ -224,9 +231,7 @@ pub async fn edit_form(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let note = db::run(&state.db, move |conn| Ok(notes::by_id(conn, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let note = note_by_id(&state, id).await?;
     let form = NoteForm {
         content: note.content.source().to_owned(),
         slug: note.slug.to_string(),
@@ -253,9 +258,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     owner.check_csrf(&state, &form.csrf_token)?;
     let id = id.into_inner();
-    let note = db::run(&state.db, move |conn| Ok(notes::by_id(conn, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let note = note_by_id(&state, id).await?;
     let ctx = state.page(Some(&owner.csrf_token));
     let values = form.values();
     let show = |status, preview, error| {
@@ -315,9 +318,7 @@ pub async fn confirm_delete(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let note = db::run(&state.db, move |conn| Ok(notes::by_id(conn, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let note = note_by_id(&state, id).await?;
     let ctx = state.page(Some(&owner.csrf_token));
     Ok(private_page(
         actix_web::http::StatusCode::OK,
