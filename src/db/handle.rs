@@ -72,7 +72,7 @@ where
     F: FnOnce(&mut Connection) -> Result<T, AppError> + Send + 'static,
 {
     let db = db.clone();
-    let request = request_id::current();
+    let request = request_id::context();
     actix_web::web::block(move || {
         let _id = request_id::enter_thread(request);
         let enabled = db.metrics.enabled();

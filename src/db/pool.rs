@@ -58,7 +58,7 @@ impl CustomizeConnection<Connection, rusqlite::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut Connection) -> Result<(), rusqlite::Error> {
         configure(conn, self.busy_timeout)?;
         if self.instrument {
-            crate::monitoring::db::install(conn);
+            crate::monitoring::db::install(conn)?;
         }
         Ok(())
     }

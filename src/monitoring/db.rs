@@ -2,12 +2,14 @@
 //!
 //! SQLite's trace hook takes a plain `fn`, so it reports through thread-locals: the store of the
 //! application whose work runs on this thread (set by [`crate::db::run`] and at start-up through
-//! [`enter`]) and the start `Instant` of the running statement (SQLite's own profile duration has
-//! only millisecond resolution here). No call site wraps its statements.
+//! [`enter`]), the start `Instant` of the running statement (SQLite's own profile duration has
+//! only millisecond resolution here) and the rows it has produced so far: rows returned are
+//! counted by the trace hook's row events, rows inserted, updated or deleted by an update hook.
+//! Each statement is recorded under its fingerprint ([`super::fingerprint`]) and added to the
+//! tally of the request that ran it. No call site wraps its statements.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,6 +17,7 @@ use rusqlite::Connection;
 use rusqlite::trace::{TraceEvent, TraceEventCodes};
 use serde_json::{Map, Value};
 
+use super::fingerprint::{Fingerprint, fingerprint};
 use super::{DbMeta, Metadata, Metrics, OpType, request_id};
 
 /// Longest SQL text kept in a sample.
@@ -23,14 +26,20 @@ pub const SQL_MAX_CHARS: usize = 200;
 thread_local! {
     static STORE: RefCell<Option<Arc<Metrics>>> = const { RefCell::new(None) };
     static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+    static ROWS: Cell<u64> = const { Cell::new(0) };
 }
 
-/// Installs the statement hook on a connection (called by the pool's customizer).
-pub fn install(conn: &Connection) {
+/// Installs the statement hooks on a connection (called by the pool's customizer).
+pub fn install(conn: &Connection) -> rusqlite::Result<()> {
     conn.trace_v2(
-        TraceEventCodes::SQLITE_TRACE_STMT | TraceEventCodes::SQLITE_TRACE_PROFILE,
+        TraceEventCodes::SQLITE_TRACE_STMT
+            | TraceEventCodes::SQLITE_TRACE_PROFILE
+            | TraceEventCodes::SQLITE_TRACE_ROW,
         Some(hook),
     );
+    conn.update_hook(Some(|_, _: &str, _: &str, _| {
+        ROWS.with(|rows| rows.set(rows.get() + 1));
+    }))
 }
 
 /// Makes `metrics` the store that statements on this thread report to, until the guard drops.
@@ -53,15 +62,22 @@ impl Drop for StoreGuard {
 
 fn hook(event: TraceEvent<'_>) {
     match event {
-        TraceEvent::Stmt(..) => STARTED.with(|s| s.set(Some(Instant::now()))),
+        // A trigger's subprogram starts with `-- TRIGGER name`; it is part of the statement
+        // that fired it, whose clock keeps running.
+        TraceEvent::Stmt(_, sql) if sql.starts_with("--") => {}
+        TraceEvent::Stmt(..) => {
+            STARTED.with(|s| s.set(Some(Instant::now())));
+            ROWS.with(|rows| rows.set(0));
+        }
+        TraceEvent::Row(_) => ROWS.with(|rows| rows.set(rows.get() + 1)),
         TraceEvent::Profile(stmt, sqlite_duration) => {
             let duration = STARTED
                 .with(Cell::take)
                 .map_or(sqlite_duration, |start| start.elapsed());
+            let rows = ROWS.with(|rows| rows.replace(0));
             STORE.with(|slot| {
                 if let Some(metrics) = slot.borrow().as_ref() {
-                    let sql = stmt.sql();
-                    record(metrics, &sql, duration);
+                    record(metrics, &stmt.sql(), duration, rows);
                 }
             });
         }
@@ -69,35 +85,30 @@ fn hook(event: TraceEvent<'_>) {
     }
 }
 
-/// What a statement's SQL text tells, worked out once per distinct text and cached per thread.
-struct Classified {
-    name: String,
-    kind: &'static str,
-    table: Arc<str>,
+/// A statement's fingerprint and its text for samples, worked out once per distinct text.
+struct Known {
+    fingerprint: Arc<Fingerprint>,
     sql: Arc<str>,
 }
 
 /// Distinct statement texts remembered per thread before the cache starts over.
-const CLASSIFIED_MAX: usize = 512;
+const KNOWN_MAX: usize = 512;
 
 thread_local! {
-    static CLASSIFIED: RefCell<HashMap<String, Rc<Classified>>> = RefCell::new(HashMap::new());
+    static KNOWN: RefCell<HashMap<String, Arc<Known>>> = RefCell::new(HashMap::new());
 }
 
-fn classified(sql: &str) -> Rc<Classified> {
-    CLASSIFIED.with(|cache| {
+fn known(sql: &str) -> Arc<Known> {
+    KNOWN.with(|cache| {
         if let Some(found) = cache.borrow().get(sql) {
             return found.clone();
         }
-        let (kind, table) = classify(sql);
-        let info = Rc::new(Classified {
-            name: format!("{kind} {table}"),
-            kind,
-            table: Arc::from(table),
+        let info = Arc::new(Known {
+            fingerprint: Arc::new(fingerprint(sql)),
             sql: Arc::from(cut(sql)),
         });
         let mut cache = cache.borrow_mut();
-        if cache.len() >= CLASSIFIED_MAX {
+        if cache.len() >= KNOWN_MAX {
             cache.clear();
         }
         cache.insert(sql.to_owned(), info.clone());
@@ -105,11 +116,12 @@ fn classified(sql: &str) -> Rc<Classified> {
     })
 }
 
-/// Records one finished statement.
-pub fn record(metrics: &Metrics, sql: &str, duration: std::time::Duration) {
-    let info = classified(sql);
-    let slow = duration >= metrics.config().slow_query_threshold;
-    if slow {
+/// Records one finished statement that returned or changed `rows` rows.
+pub fn record(metrics: &Metrics, sql: &str, duration: std::time::Duration, rows: u64) {
+    let info = known(sql);
+    let us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
+    request_id::with_current(|c| c.tally.add_statement(us));
+    if duration >= metrics.config().slow_query_threshold {
         log::warn!(
             "slow query ({:.1} ms, request {}): {}",
             duration.as_secs_f64() * 1000.0,
@@ -117,11 +129,14 @@ pub fn record(metrics: &Metrics, sql: &str, duration: std::time::Duration) {
             info.sql
         );
     }
-    metrics.record(OpType::Database, &info.name, duration, false, slow, || {
+    let fingerprint = &info.fingerprint;
+    metrics.record_statement(fingerprint, duration, rows, || {
         Metadata::Database(DbMeta {
-            kind: info.kind,
-            table: info.table.clone(),
+            kind: fingerprint.kind.as_str(),
+            table: Arc::from(fingerprint.subject.as_str()),
             sql: info.sql.clone(),
+            fingerprint: fingerprint.id.clone(),
+            rows,
             request_id: request_id::current(),
         })
     });
@@ -155,84 +170,9 @@ pub fn cut(sql: &str) -> String {
     }
 }
 
-/// The statement's kind (`select`, `insert`, `update`, `delete`, `other`) and main table
-/// (`unknown` when unclear).
-pub fn classify(sql: &str) -> (&'static str, String) {
-    let words: Vec<String> = sql
-        .split(|c: char| c.is_whitespace() || c == '(' || c == ')' || c == ',' || c == ';')
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_lowercase)
-        .collect();
-    let first = words.first().map(String::as_str).unwrap_or("");
-    let kind = match first {
-        "select" | "with" => "select",
-        "insert" | "replace" => "insert",
-        "update" => "update",
-        "delete" => "delete",
-        _ => "other",
-    };
-    let after = |keyword: &str| {
-        words
-            .iter()
-            .position(|w| w == keyword)
-            .and_then(|i| words.get(i + 1))
-            .cloned()
-    };
-    let table = match kind {
-        "select" => after("from"),
-        "insert" => after("into"),
-        "update" => words
-            .get(1)
-            .filter(|w| *w != "or")
-            .cloned()
-            .or_else(|| words.get(3).cloned()),
-        "delete" => after("from"),
-        _ => None,
-    };
-    let table = table
-        .map(|t| {
-            t.trim_matches(|c| c == '"' || c == '`' || c == '[' || c == ']')
-                .to_owned()
-        })
-        .filter(|t| {
-            !t.is_empty()
-                && t.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        })
-        .unwrap_or_else(|| "unknown".to_owned());
-    (kind, table)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statements_are_classified_by_kind_and_table() {
-        let cases = [
-            ("SELECT id FROM notes WHERE id = ?1", ("select", "notes")),
-            (
-                "select exists (select 1 from notes where slug = ?1)",
-                ("select", "notes"),
-            ),
-            (
-                "INSERT INTO sessions (a) VALUES (?1)",
-                ("insert", "sessions"),
-            ),
-            ("UPDATE notes SET x = 1", ("update", "notes")),
-            ("UPDATE OR IGNORE notes SET x = 1", ("update", "notes")),
-            (
-                "DELETE FROM sessions WHERE expires_at <= ?1",
-                ("delete", "sessions"),
-            ),
-            ("PRAGMA journal_mode = WAL", ("other", "unknown")),
-            ("SELECT 1", ("select", "unknown")),
-            ("BEGIN IMMEDIATE", ("other", "unknown")),
-        ];
-        for (sql, (kind, table)) in cases {
-            assert_eq!(classify(sql), (kind, table.to_owned()), "{sql}");
-        }
-    }
 
     #[test]
     fn sql_text_is_cut_to_two_hundred_characters() {

@@ -9,10 +9,11 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 use super::Metrics;
-use super::{HttpMeta, Metadata, OpType, request_id};
+use super::{HttpMeta, Metadata, request_id};
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -69,7 +70,12 @@ pub async fn track(
         .filter(|v| request_id::is_safe(v))
         .map_or_else(request_id::generate, str::to_owned);
     req.extensions_mut().insert(RequestId(id.clone()));
-    request_id::scope(id.clone(), observe(req, next, id)).await
+    let current = request_id::Current {
+        id: id.clone(),
+        tally: Arc::default(),
+    };
+    let tally = current.tally.clone();
+    request_id::scope(current, observe(req, next, id, tally)).await
 }
 
 /// The measured part of [`track`], run with the request id in scope so every log line of the
@@ -78,6 +84,7 @@ async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
     id: String,
+    tally: Arc<request_id::Tally>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let start = Instant::now();
     let metrics = req
@@ -116,23 +123,65 @@ async fn observe(
     );
     if let Some(metrics) = metrics {
         let (name, route) = route_name(res.request(), &method);
-        metrics.record(
-            OpType::Http,
-            &name,
-            elapsed,
-            status.is_server_error(),
-            false,
-            || {
-                Metadata::Http(HttpMeta {
-                    request_id: id,
-                    method: method.as_str().to_owned(),
-                    route,
-                    status: status.as_u16(),
-                    request_size,
-                    response_size,
-                })
-            },
-        );
+        if let Some(bot) = page_view(&res, &route) {
+            metrics.record_view(&path, bot);
+        }
+        let work = tally.work();
+        metrics.record_request(&name, elapsed, status.as_u16(), work, || {
+            Metadata::Http(HttpMeta {
+                request_id: id,
+                method: method.as_str().to_owned(),
+                route,
+                status: status.as_u16(),
+                request_size,
+                response_size,
+                statements: work.statements,
+                database_ms: work.database_us as f64 / 1000.0,
+            })
+        });
     }
     Ok(res)
+}
+
+/// Route prefixes that are never reader pages.
+const NOT_PAGES: [&str; 4] = ["/admin", "/auth", "/dev", "/metrics"];
+
+/// Cookie whose presence marks the owner's own browsing (not counted as a view).
+const SESSION_COOKIE: &str = "starpunk_session";
+
+/// Whether a response is a reader's view of a page: a `GET` answered `200` with HTML, on a
+/// public route, from a browser without the owner's session cookie. `Some(true)` when the user
+/// agent is a crawler or another bot. Nothing about the visitor is kept.
+fn page_view(res: &ServiceResponse<BoxBody>, route: &str) -> Option<bool> {
+    let req = res.request();
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let page = req.method() == Method::GET
+        && res.status() == actix_web::http::StatusCode::OK
+        && html
+        && route != "(unmatched)"
+        && !NOT_PAGES.iter().any(|p| route.starts_with(p))
+        && req.cookie(SESSION_COOKIE).is_none();
+    page.then(|| {
+        req.headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(is_bot)
+    })
+}
+
+/// Words in a user agent that mark a crawler, a feed reader's fetcher or a script.
+const BOT_MARKERS: [&str; 14] = [
+    "bot", "crawl", "spider", "slurp", "fetch", "preview", "monitor", "curl", "wget", "python",
+    "go-http", "java/", "headless", "scrapy",
+];
+
+/// Whether a user agent is a bot: it names itself one (`Googlebot`, `bingbot`, `…crawler`),
+/// is a tool or library (`curl`, `python-requests`) or is empty.
+pub fn is_bot(user_agent: &str) -> bool {
+    let ua = user_agent.to_ascii_lowercase();
+    ua.trim().is_empty() || BOT_MARKERS.iter().any(|m| ua.contains(m))
 }

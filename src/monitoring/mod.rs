@@ -5,8 +5,11 @@
 //! - every setting comes from the one typed [`crate::config::MetricsConfig`]; aggregates are
 //!   exact and never sampled, so counts cannot read zero while the site is busy.
 
+mod breakdown;
 pub mod db;
+pub mod fingerprint;
 pub mod health;
+pub mod histogram;
 pub mod http;
 pub mod memory;
 pub mod prometheus;
@@ -14,8 +17,11 @@ pub mod records;
 mod render;
 pub mod report;
 pub mod request_id;
+pub mod snapshot;
+mod stats;
 pub mod store;
 
 pub use records::{DbMeta, HttpMeta, MemorySample, Metadata, OpType, Sample};
 pub use render::render;
-pub use store::{Admission, Aggregate, Metrics, Snapshot};
+pub use snapshot::{PageViews, Snapshot, StatementSummary};
+pub use store::{Admission, Aggregate, Metrics, RequestWork};

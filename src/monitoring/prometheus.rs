@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
+use super::OpType;
 use super::report::Report;
 use super::store::BUCKETS_US;
-use super::{OpType, Snapshot};
 
 /// Escapes a label value (backslash, double quote, newline).
 fn label(value: &str) -> String {
@@ -15,8 +15,8 @@ fn label(value: &str) -> String {
 }
 
 /// The exposition text.
-pub fn render(snap: &Snapshot, report: &Report) -> String {
-    let mut out = String::with_capacity(4096);
+pub fn render(report: &Report) -> String {
+    let mut out = String::with_capacity(16 * 1024);
     let _ = writeln!(out, "# HELP starpunk_build_info Build information.");
     let _ = writeln!(out, "# TYPE starpunk_build_info gauge");
     let _ = writeln!(
@@ -36,13 +36,13 @@ pub fn render(snap: &Snapshot, report: &Report) -> String {
         "# HELP starpunk_operations_total Operations recorded, by type and name."
     );
     let _ = writeln!(out, "# TYPE starpunk_operations_total counter");
-    for (kind, name, agg) in &snap.operations {
+    for o in &report.operations {
         let _ = writeln!(
             out,
             "starpunk_operations_total{{type=\"{}\",name=\"{}\"}} {}",
-            kind.as_str(),
-            label(name),
-            agg.count
+            o.kind.as_str(),
+            label(&o.name),
+            o.count
         );
     }
     let _ = writeln!(
@@ -50,13 +50,13 @@ pub fn render(snap: &Snapshot, report: &Report) -> String {
         "# HELP starpunk_operation_errors_total Failed operations, by type and name."
     );
     let _ = writeln!(out, "# TYPE starpunk_operation_errors_total counter");
-    for (kind, name, agg) in &snap.operations {
+    for o in &report.operations {
         let _ = writeln!(
             out,
             "starpunk_operation_errors_total{{type=\"{}\",name=\"{}\"}} {}",
-            kind.as_str(),
-            label(name),
-            agg.errors
+            o.kind.as_str(),
+            label(&o.name),
+            o.errors
         );
     }
     let _ = writeln!(
@@ -64,15 +64,13 @@ pub fn render(snap: &Snapshot, report: &Report) -> String {
         "# HELP starpunk_operation_duration_seconds Operation latency."
     );
     let _ = writeln!(out, "# TYPE starpunk_operation_duration_seconds histogram");
-    for (kind, name, agg) in snap
+    for o in report
         .operations
         .iter()
-        .filter(|(k, _, _)| *k != OpType::Business)
+        .filter(|o| o.kind != OpType::Business)
     {
-        let labels = format!("type=\"{}\",name=\"{}\"", kind.as_str(), label(name));
-        let mut cumulative = 0;
-        for (i, bound) in BUCKETS_US.iter().enumerate() {
-            cumulative += agg.buckets[i];
+        let labels = format!("type=\"{}\",name=\"{}\"", o.kind.as_str(), label(&o.name));
+        for (bound, cumulative) in BUCKETS_US.iter().zip(&o.buckets) {
             let _ = writeln!(
                 out,
                 "starpunk_operation_duration_seconds_bucket{{{labels},le=\"{}\"}} {cumulative}",
@@ -82,19 +80,22 @@ pub fn render(snap: &Snapshot, report: &Report) -> String {
         let _ = writeln!(
             out,
             "starpunk_operation_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-            agg.count
+            o.count
         );
         let _ = writeln!(
             out,
             "starpunk_operation_duration_seconds_sum{{{labels}}} {}",
-            agg.total_us as f64 / 1e6
+            o.total_ms / 1e3
         );
         let _ = writeln!(
             out,
             "starpunk_operation_duration_seconds_count{{{labels}}} {}",
-            agg.count
+            o.count
         );
     }
+    routes(&mut out, report);
+    statements(&mut out, report);
+    site(&mut out, report);
 
     let pool = &report.pool;
     let gauges = [
@@ -169,4 +170,171 @@ pub fn render(snap: &Snapshot, report: &Report) -> String {
         let _ = writeln!(out, "starpunk_memory_peak_resident_bytes {peak}");
     }
     out
+}
+
+/// Writes a metric's `# HELP` and `# TYPE` lines.
+fn head(out: &mut String, metric: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {metric} {help}");
+    let _ = writeln!(out, "# TYPE {metric} {kind}");
+}
+
+/// Per route: answers by status class, statements run, and the last five minutes' percentiles.
+fn routes(out: &mut String, report: &Report) {
+    head(
+        out,
+        "starpunk_http_responses_total",
+        "counter",
+        "HTTP answers by route and status class.",
+    );
+    for r in &report.routes {
+        for (class, n) in &r.responses {
+            let _ = writeln!(
+                out,
+                "starpunk_http_responses_total{{name=\"{}\",class=\"{class}\"}} {n}",
+                label(&r.name)
+            );
+        }
+    }
+    head(
+        out,
+        "starpunk_http_statements_total",
+        "counter",
+        "SQL statements run by the requests of a route (divide by requests for the mean).",
+    );
+    for r in &report.routes {
+        let total = (r.statements_per_request * r.requests as f64).round();
+        let _ = writeln!(
+            out,
+            "starpunk_http_statements_total{{name=\"{}\"}} {total}",
+            label(&r.name)
+        );
+    }
+    head(
+        out,
+        "starpunk_http_request_duration_5m_seconds",
+        "gauge",
+        "Request latency percentiles of a route over the last five minutes (≤ 1 % error).",
+    );
+    for r in report.routes.iter().filter(|r| r.last_5m.requests > 0) {
+        let q = &r.last_5m.latency;
+        for (quantile, value) in [
+            ("0.5", q.p50_ms),
+            ("0.9", q.p90_ms),
+            ("0.95", q.p95_ms),
+            ("0.99", q.p99_ms),
+            ("0.999", q.p999_ms),
+            ("1", q.max_ms),
+        ] {
+            let _ = writeln!(
+                out,
+                "starpunk_http_request_duration_5m_seconds{{name=\"{}\",quantile=\"{quantile}\"}} {}",
+                label(&r.name),
+                value / 1e3
+            );
+        }
+    }
+}
+
+/// Per statement fingerprint, as `pg_stat_statements` exporters show it.
+fn statements(out: &mut String, report: &Report) {
+    head(
+        out,
+        "starpunk_statement_info",
+        "gauge",
+        "A statement fingerprint: its normalised text, kind and tables.",
+    );
+    for s in &report.statements {
+        let _ = writeln!(
+            out,
+            "starpunk_statement_info{{id=\"{}\",name=\"{}\",kind=\"{}\",text=\"{}\"}} 1",
+            s.id,
+            label(&s.name),
+            s.kind.as_str(),
+            label(&s.text)
+        );
+    }
+    type Value = fn(&super::report::Statement) -> f64;
+    let series: [(&str, &str, Value); 3] = [
+        (
+            "starpunk_statement_calls_total",
+            "Calls of a statement fingerprint.",
+            |s| s.calls as f64,
+        ),
+        (
+            "starpunk_statement_seconds_total",
+            "Time spent in a statement fingerprint.",
+            |s| s.total_ms / 1e3,
+        ),
+        (
+            "starpunk_statement_rows_total",
+            "Rows returned or changed by a statement fingerprint.",
+            |s| s.rows as f64,
+        ),
+    ];
+    for (metric, help, value) in series {
+        head(out, metric, "counter", help);
+        for s in &report.statements {
+            let _ = writeln!(
+                out,
+                "{metric}{{id=\"{}\",name=\"{}\"}} {}",
+                s.id,
+                label(&s.name),
+                value(s)
+            );
+        }
+    }
+}
+
+/// The site as a whole: storage, slow statements, page views.
+fn site(out: &mut String, report: &Report) {
+    let storage = &report.summary.storage;
+    for (metric, help, value) in [
+        (
+            "starpunk_db_size_bytes",
+            "Size of the database file.",
+            storage.database_bytes,
+        ),
+        (
+            "starpunk_db_wal_bytes",
+            "Size of the database's write-ahead log.",
+            storage.wal_bytes,
+        ),
+        (
+            "starpunk_disk_free_bytes",
+            "Free space for the data directory.",
+            storage.disk_free_bytes,
+        ),
+    ] {
+        if let Some(value) = value {
+            head(out, metric, "gauge", help);
+            let _ = writeln!(out, "{metric} {value}");
+        }
+    }
+    head(
+        out,
+        "starpunk_slow_statements_total",
+        "counter",
+        "Statements at or over METRICS_SLOW_QUERY_THRESHOLD.",
+    );
+    let _ = writeln!(
+        out,
+        "starpunk_slow_statements_total {}",
+        report.summary.slow_statements
+    );
+    head(
+        out,
+        "starpunk_page_views_total",
+        "counter",
+        "Views of reader pages, by people and by bots (user agent).",
+    );
+    let _ = writeln!(
+        out,
+        "starpunk_page_views_total{{audience=\"people\"}} {}",
+        report.views.total
+    );
+    let _ = writeln!(
+        out,
+        "starpunk_page_views_total{{audience=\"bots\"}} {}",
+        report.views.bots
+    );
 }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 pub enum OpType {
     /// An HTTP request (name: `METHOD /route/{pattern}`).
     Http,
-    /// A SQL statement (name: `kind table`).
+    /// A SQL statement (name: `kind table`; per fingerprint in the report's `statements`).
     Database,
     /// A template or feed render (name: the page).
     Render,
@@ -95,17 +95,27 @@ pub struct HttpMeta {
     pub request_size: Option<u64>,
     /// Declared response body size; `None` for a streamed body.
     pub response_size: Option<u64>,
+    /// SQL statements the request ran.
+    pub statements: u64,
+    /// Time those statements took, ms.
+    pub database_ms: f64,
 }
 
 /// Details of a SQL statement.
 #[derive(Debug, Clone, Serialize)]
 pub struct DbMeta {
-    /// `select`, `insert`, `update`, `delete` or `other`.
+    /// `select`, `insert`, `update`, `delete`, `schema`, `pragma`, `transaction`,
+    /// `maintenance` or `other`.
     pub kind: &'static str,
-    /// The main table, or `unknown`.
+    /// The tables it touches (comma-separated), or for other kinds what it is about (the
+    /// pragma's name, `begin` …).
     pub table: Arc<str>,
     /// The SQL text, at most 200 characters.
     pub sql: Arc<str>,
+    /// The statement's fingerprint id (the `statements` list of the report).
+    pub fingerprint: String,
+    /// Rows returned or changed.
+    pub rows: u64,
     /// The request that ran it, if any.
     pub request_id: Option<String>,
 }

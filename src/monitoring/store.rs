@@ -2,139 +2,116 @@
 //! detail.
 //!
 //! Every operation (an HTTP request, a SQL statement, a template render, a business event) is
-//! counted exactly: count, errors, total/min/max and a fixed-bucket latency histogram per
-//! (type, name), and per-minute counts for the last hour. So a quiet site never shows zero (the
-//! second bug of StarPunk 1.1.2). Separately, a bounded ring buffer keeps detailed samples,
-//! admitted by the per-type sampling rate; slow statements, errors and business events are
-//! always admitted.
+//! counted exactly per (type, name): count, failures, total/min/max, and log-linear latency
+//! histograms (≤ 1 % error, [`super::histogram`]) since start and over the last five minutes.
+//! SQL statements are kept per fingerprint (normalised text, as `pg_stat_statements` does) and
+//! grouped by kind and table for the per-type view; requests also keep their status classes,
+//! the statements they ran and a per-minute sparkline of the last hour. Per-minute totals of the
+//! whole site are kept for 24 hours. So a quiet site never shows zero (the second bug of
+//! StarPunk 1.1.2). Separately, a bounded ring buffer keeps detailed samples, admitted by the
+//! per-type sampling rate; slow statements, errors and business events are always admitted.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
+use super::fingerprint::Fingerprint;
+use super::histogram::Latency;
 use super::records::{MemorySample, Metadata, OpType, Sample};
+use super::stats::Stats;
+pub use super::stats::{
+    Aggregate, BUCKETS_US, Minute, OpSummary, PoolCounters, RequestWork, SparkPoint, WindowSummary,
+};
 use crate::config::MetricsConfig;
 
-/// Upper bounds of the latency histogram buckets, in microseconds (a 1-2.5-5 series from 50 µs
-/// to 10 s; anything slower falls in the implicit `+Inf` bucket).
-pub const BUCKETS_US: [u64; 19] = [
-    50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000,
-    1_000_000, 2_500_000, 5_000_000, 10_000_000, 30_000_000, 60_000_000,
-];
+/// Minutes of per-minute totals kept: 24 hours.
+pub const MINUTES_KEPT: usize = 24 * 60;
+/// Slow statements kept for the dashboard's list.
+const SLOW_KEPT: usize = 50;
+/// Distinct statement fingerprints kept; later ones are counted under one "other" entry.
+pub const STATEMENTS_KEPT: usize = 500;
+/// Distinct pages whose views are counted; later ones count only in the totals.
+pub const PAGES_KEPT: usize = 10_000;
 
-/// Exact statistics of one (type, name).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Aggregate {
-    /// Operations recorded.
-    pub count: u64,
-    /// Of which failed.
-    pub errors: u64,
-    /// Sum of durations, µs.
-    pub total_us: u64,
-    /// Fastest, µs.
-    pub min_us: u64,
-    /// Slowest, µs.
-    pub max_us: u64,
-    /// Counts per bucket of [`BUCKETS_US`], plus one for `+Inf` (not cumulative).
-    pub buckets: [u64; BUCKETS_US.len() + 1],
-}
-
-impl Aggregate {
-    fn add(&mut self, us: u64, error: bool) {
-        if self.count == 0 || us < self.min_us {
-            self.min_us = us;
-        }
-        self.max_us = self.max_us.max(us);
-        self.count += 1;
-        self.errors += u64::from(error);
-        self.total_us = self.total_us.saturating_add(us);
-        let bucket = BUCKETS_US
-            .iter()
-            .position(|&b| us <= b)
-            .unwrap_or(BUCKETS_US.len());
-        self.buckets[bucket] += 1;
-    }
-
-    /// The `q` quantile (0–1) estimated from the histogram: the upper bound of the bucket that
-    /// holds it, never above the observed maximum nor below the minimum.
-    pub fn quantile_us(&self, q: f64) -> u64 {
-        if self.count == 0 {
-            return 0;
-        }
-        let rank = ((q * self.count as f64).ceil() as u64).clamp(1, self.count);
-        let mut seen = 0;
-        for (i, n) in self.buckets.iter().enumerate() {
-            seen += n;
-            if seen >= rank {
-                let bound = BUCKETS_US.get(i).copied().unwrap_or(self.max_us);
-                return bound.clamp(self.min_us, self.max_us);
-            }
-        }
-        self.max_us
-    }
-
-    /// Mean duration, µs.
-    pub fn mean_us(&self) -> u64 {
-        self.total_us.checked_div(self.count).unwrap_or(0)
-    }
-}
-
-/// Operations of one wall-clock minute.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Minute {
-    /// Unix time of the minute's start, seconds.
-    pub minute: i64,
-    /// HTTP requests.
-    pub http: u64,
-    /// SQL statements.
-    pub database: u64,
-    /// Failed operations of any type.
-    pub errors: u64,
-    /// Latency of this minute's HTTP requests.
-    pub http_latency: Aggregate,
-}
-
-/// Counters of the connection pool, updated around every checkout.
-#[derive(Debug, Default)]
-pub struct PoolCounters {
-    /// Connections handed out.
-    pub checkouts: AtomicU64,
-    /// Checkouts that found no idle connection and had to wait.
-    pub waits: AtomicU64,
-    /// Total time spent waiting, µs.
-    pub wait_us: AtomicU64,
-    /// Checkouts that gave up (503).
-    pub timeouts: AtomicU64,
+/// A statement fingerprint with its statistics.
+#[derive(Debug, Clone)]
+pub(super) struct Statement {
+    pub(super) fingerprint: Arc<Fingerprint>,
+    pub(super) stats: Stats,
 }
 
 #[derive(Debug, Default)]
-struct Inner {
-    ops: HashMap<OpType, HashMap<String, Aggregate>>,
-    minutes: VecDeque<Minute>,
-    samples: VecDeque<Sample>,
-    slow: VecDeque<Sample>,
-    memory: VecDeque<MemorySample>,
+pub(super) struct Inner {
+    pub(super) ops: HashMap<OpType, HashMap<String, Stats>>,
+    pub(super) statements: HashMap<String, Statement>,
+    pub(super) minutes: VecDeque<Minute>,
+    /// HTTP latency of the newest minute (frozen into it when the next one starts).
+    pub(super) minute_latency: Latency,
+    /// Pool wait counters when the newest minute started.
+    pub(super) pool_seen: (u64, u64),
+    pub(super) samples: VecDeque<Sample>,
+    pub(super) slow: VecDeque<Sample>,
+    pub(super) slow_total: u64,
+    pub(super) memory: VecDeque<MemorySample>,
+    pub(super) views: HashMap<String, [u64; 2]>,
+    pub(super) views_total: [u64; 2],
+    /// Every request together (the summary's rate, error rate and p95).
+    pub(super) all_requests: Stats,
 }
 
 impl Inner {
-    /// The aggregate of (kind, name), created on first use (the name is copied only then).
-    fn aggregate(&mut self, kind: OpType, name: &str) -> &mut Aggregate {
+    /// The statistics of (kind, name), created on first use (the name is copied only then).
+    fn stats(&mut self, kind: OpType, name: &str) -> &mut Stats {
         let by_name = self.ops.entry(kind).or_default();
         if !by_name.contains_key(name) {
-            by_name.insert(name.to_owned(), Aggregate::default());
+            by_name.insert(name.to_owned(), Stats::default());
         }
         by_name.get_mut(name).expect("inserted above")
     }
+
+    /// The minute starting at `minute`, opened (and the previous one closed) if new.
+    fn minute(&mut self, minute: i64, pool: &PoolCounters) -> &mut Minute {
+        if self.minutes.back().is_none_or(|m| m.minute != minute) {
+            let seen = pool_totals(pool);
+            let (waits, wait_us) = self.pool_seen;
+            let latency = self.minute_latency.quantiles();
+            if let Some(last) = self.minutes.back_mut() {
+                last.latency = latency;
+                last.pool_waits = seen.0.saturating_sub(waits);
+                last.pool_wait_us = seen.1.saturating_sub(wait_us);
+            }
+            self.minute_latency.clear();
+            self.pool_seen = seen;
+            self.minutes.push_back(Minute {
+                minute,
+                ..Minute::default()
+            });
+            while self
+                .minutes
+                .front()
+                .is_some_and(|m| m.minute <= minute - 60 * MINUTES_KEPT as i64)
+            {
+                self.minutes.pop_front();
+            }
+        }
+        self.minutes.back_mut().expect("pushed above")
+    }
 }
 
-/// Slow statements kept for the dashboard's list.
-const SLOW_KEPT: usize = 50;
+pub(super) fn pool_totals(pool: &PoolCounters) -> (u64, u64) {
+    (
+        pool.waits.load(Ordering::Relaxed),
+        pool.wait_us.load(Ordering::Relaxed),
+    )
+}
+
+/// Where the store reads the time: Unix milliseconds.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 /// The process's metrics. Cheap to record into; shared by `Arc`.
-#[derive(Debug)]
 pub struct Metrics {
     config: MetricsConfig,
     inner: Mutex<Inner>,
@@ -142,6 +119,15 @@ pub struct Metrics {
     pub pool: PoolCounters,
     started: Instant,
     process_id: u32,
+    clock: Clock,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Whether a record must be kept in the sample buffer whatever the rate.
@@ -153,15 +139,30 @@ pub enum Admission {
     Forced,
 }
 
+/// The wall clock, Unix milliseconds.
+fn wall_clock() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn micros(duration: Duration) -> u64 {
+    u64::try_from(duration.as_micros()).unwrap_or(u64::MAX)
+}
+
 impl Metrics {
     /// A store following `config` (rates, buffer size, slow threshold).
     pub fn new(config: MetricsConfig) -> Self {
+        Self::with_clock(config, Arc::new(wall_clock))
+    }
+
+    /// A store that reads the time from `clock` (a day of data in a test, without the wait).
+    pub fn with_clock(config: MetricsConfig, clock: Clock) -> Self {
         Metrics {
             config,
             inner: Mutex::new(Inner::default()),
             pool: PoolCounters::default(),
             started: Instant::now(),
             process_id: std::process::id(),
+            clock,
         }
     }
 
@@ -180,6 +181,11 @@ impl Metrics {
         self.started.elapsed()
     }
 
+    /// Now, Unix milliseconds, by the store's clock.
+    pub fn now_ms(&self) -> i64 {
+        (self.clock)()
+    }
+
     fn rate(&self, kind: OpType) -> f64 {
         match kind {
             OpType::Http => self.config.sampling.http,
@@ -189,7 +195,7 @@ impl Metrics {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock cannot leave the counters inconsistent in a way that
         // matters more than losing all metrics: keep going with the data.
         self.inner
@@ -197,7 +203,52 @@ impl Metrics {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records one operation. `metadata` is built only if the sample is admitted.
+    /// Whether a record of `kind` goes to the sample buffer; `None` when it does not.
+    fn admit(&self, kind: OpType, forced: bool) -> Option<Admission> {
+        let rate = self.rate(kind);
+        if forced || kind == OpType::Business {
+            Some(Admission::Forced)
+        } else if rate >= 1.0 || (rate > 0.0 && fastrand::f64() < rate) {
+            Some(Admission::Sampled)
+        } else {
+            None
+        }
+    }
+
+    /// The sample of an admitted record (built outside the lock).
+    fn sample(
+        &self,
+        kind: OpType,
+        name: &str,
+        now_ms: i64,
+        duration: Duration,
+        metadata: Metadata,
+    ) -> Sample {
+        Sample {
+            kind,
+            name: name.to_owned(),
+            timestamp_ms: now_ms,
+            duration_ms: duration.as_secs_f64() * 1000.0,
+            process_id: self.process_id,
+            metadata,
+        }
+    }
+
+    fn keep(&self, inner: &mut Inner, sample: Sample, slow: bool) {
+        if slow {
+            if inner.slow.len() >= SLOW_KEPT {
+                inner.slow.pop_front();
+            }
+            inner.slow.push_back(sample.clone());
+        }
+        if inner.samples.len() >= self.config.buffer_size {
+            inner.samples.pop_front();
+        }
+        inner.samples.push_back(sample);
+    }
+
+    /// Records one render, business event or other operation. `metadata` is built only if the
+    /// sample is admitted. (Requests and statements have their own, richer, entry points.)
     pub fn record(
         &self,
         kind: OpType,
@@ -210,64 +261,115 @@ impl Metrics {
         if !self.config.enabled {
             return None;
         }
-        let us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
-        let forced = forced || error || kind == OpType::Business;
-        let rate = self.rate(kind);
-        let admission = if forced {
-            Some(Admission::Forced)
-        } else if rate >= 1.0 || (rate > 0.0 && fastrand::f64() < rate) {
-            Some(Admission::Sampled)
-        } else {
-            None
-        };
-        let now = time::OffsetDateTime::now_utc();
-        let sample = admission.map(|_| Sample {
-            kind,
-            name: name.to_owned(),
-            timestamp_ms: (now.unix_timestamp_nanos() / 1_000_000) as i64,
-            duration_ms: duration.as_secs_f64() * 1000.0,
-            process_id: self.process_id,
-            metadata: metadata(),
-        });
-        let minute = now.unix_timestamp() / 60 * 60;
-        let slow = kind == OpType::Database && duration >= self.config.slow_query_threshold;
+        let now = self.now_ms();
+        let minute = now / 60_000 * 60;
+        let admission = self.admit(kind, forced || error);
+        let sample = admission.map(|_| self.sample(kind, name, now, duration, metadata()));
+        let us = micros(duration);
         let mut inner = self.lock();
-        inner.aggregate(kind, name).add(us, error);
-        if inner.minutes.back().is_none_or(|m| m.minute != minute) {
-            inner.minutes.push_back(Minute {
-                minute,
-                ..Minute::default()
-            });
-            while inner
-                .minutes
-                .front()
-                .is_some_and(|m| m.minute <= minute - 3600)
-            {
-                inner.minutes.pop_front();
+        inner.stats(kind, name).add(minute, us, error, false);
+        let m = inner.minute(minute, &self.pool);
+        m.errors += u64::from(error);
+        match kind {
+            OpType::Http => m.http += 1,
+            OpType::Database => {
+                m.database += 1;
+                m.database_us += us;
             }
-        }
-        if let Some(m) = inner.minutes.back_mut() {
-            match kind {
-                OpType::Http => {
-                    m.http += 1;
-                    m.http_latency.add(us, error);
-                }
-                OpType::Database => m.database += 1,
-                _ => {}
-            }
-            m.errors += u64::from(error);
+            _ => {}
         }
         if let Some(sample) = sample {
-            if slow {
-                if inner.slow.len() >= SLOW_KEPT {
-                    inner.slow.pop_front();
-                }
-                inner.slow.push_back(sample.clone());
-            }
-            if inner.samples.len() >= self.config.buffer_size {
-                inner.samples.pop_front();
-            }
-            inner.samples.push_back(sample);
+            self.keep(&mut inner, sample, false);
+        }
+        admission
+    }
+
+    /// Records one answered HTTP request of route `name` with its `status` and the SQL work it
+    /// did. A 5xx is a failure (always sampled); a 4xx is counted apart.
+    pub fn record_request(
+        &self,
+        name: &str,
+        duration: Duration,
+        status: u16,
+        work: RequestWork,
+        metadata: impl FnOnce() -> Metadata,
+    ) -> Option<Admission> {
+        if !self.config.enabled {
+            return None;
+        }
+        let now = self.now_ms();
+        let minute = now / 60_000 * 60;
+        let (error, client_error) = (status >= 500, (400..500).contains(&status));
+        let admission = self.admit(OpType::Http, error);
+        let sample = admission.map(|_| self.sample(OpType::Http, name, now, duration, metadata()));
+        let us = micros(duration);
+        let mut inner = self.lock();
+        let stats = inner.stats(OpType::Http, name);
+        stats.add(minute, us, error, client_error);
+        stats.add_request(minute, status, work);
+        inner.all_requests.add(minute, us, error, client_error);
+        inner.minute_latency.record(us);
+        let m = inner.minute(minute, &self.pool);
+        m.http += 1;
+        m.http_client_errors += u64::from(client_error);
+        m.http_server_errors += u64::from(error);
+        m.errors += u64::from(error);
+        if let Some(sample) = sample {
+            self.keep(&mut inner, sample, false);
+        }
+        admission
+    }
+
+    /// Records one finished SQL statement under its fingerprint, with the rows it returned or
+    /// changed. Statements at or over the slow threshold are always sampled and listed.
+    pub fn record_statement(
+        &self,
+        fingerprint: &Arc<Fingerprint>,
+        duration: Duration,
+        rows: u64,
+        metadata: impl FnOnce() -> Metadata,
+    ) -> Option<Admission> {
+        if !self.config.enabled {
+            return None;
+        }
+        let now = self.now_ms();
+        let minute = now / 60_000 * 60;
+        let slow = duration >= self.config.slow_query_threshold;
+        let admission = self.admit(OpType::Database, slow);
+        let name = fingerprint.name();
+        let sample =
+            admission.map(|_| self.sample(OpType::Database, &name, now, duration, metadata()));
+        let us = micros(duration);
+        let mut inner = self.lock();
+        let kept = inner.statements.len() < STATEMENTS_KEPT;
+        let key = if kept || inner.statements.contains_key(&fingerprint.id) {
+            fingerprint.id.as_str()
+        } else {
+            OVERFLOW_ID
+        };
+        if !inner.statements.contains_key(key) {
+            let fingerprint = if key == OVERFLOW_ID {
+                Arc::new(overflow_fingerprint())
+            } else {
+                fingerprint.clone()
+            };
+            inner.statements.insert(
+                key.to_owned(),
+                Statement {
+                    fingerprint,
+                    stats: Stats::default(),
+                },
+            );
+        }
+        let statement = inner.statements.get_mut(key).expect("inserted above");
+        statement.stats.add(minute, us, false, false);
+        statement.stats.add_rows(rows);
+        let m = inner.minute(minute, &self.pool);
+        m.database += 1;
+        m.database_us += us;
+        inner.slow_total += u64::from(slow);
+        if let Some(sample) = sample {
+            self.keep(&mut inner, sample, slow);
         }
         admission
     }
@@ -285,219 +387,53 @@ impl Metrics {
         if !self.config.enabled {
             return;
         }
-        self.lock().aggregate(OpType::Business, name).add(0, false);
+        let minute = self.now_ms() / 60_000 * 60;
+        self.lock()
+            .stats(OpType::Business, name)
+            .add(minute, 0, false, false);
     }
 
-    /// Adds a memory reading, keeping the last hour.
+    /// Counts one view of the page at `path`, by a person or (`bot`) a crawler. Nothing about
+    /// the visitor is kept.
+    pub fn record_view(&self, path: &str, bot: bool) {
+        if !self.config.enabled {
+            return;
+        }
+        let audience = usize::from(bot);
+        let mut inner = self.lock();
+        inner.views_total[audience] += 1;
+        if let Some(counts) = inner.views.get_mut(path) {
+            counts[audience] += 1;
+        } else if inner.views.len() < PAGES_KEPT {
+            let mut counts = [0; 2];
+            counts[audience] = 1;
+            inner.views.insert(path.to_owned(), counts);
+        }
+    }
+
+    /// Adds a memory reading, keeping the last 24 hours.
     pub fn record_memory(&self, sample: MemorySample) {
         let mut inner = self.lock();
         inner.memory.push_back(sample);
         while inner
             .memory
             .front()
-            .is_some_and(|m| m.at <= sample.at - 3600)
+            .is_some_and(|m| m.at <= sample.at - 60 * MINUTES_KEPT as i64)
         {
             inner.memory.pop_front();
         }
     }
-
-    /// A consistent copy of everything, for the dashboard, JSON and Prometheus.
-    pub fn snapshot(&self) -> Snapshot {
-        let inner = self.lock();
-        let mut operations: Vec<(OpType, String, Aggregate)> = inner
-            .ops
-            .iter()
-            .flat_map(|(kind, names)| {
-                names
-                    .iter()
-                    .map(move |(name, agg)| (*kind, name.clone(), *agg))
-            })
-            .collect();
-        operations.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-        Snapshot {
-            operations,
-            minutes: inner.minutes.iter().copied().collect(),
-            samples: inner.samples.iter().cloned().collect(),
-            slow: inner.slow.iter().cloned().collect(),
-            memory: inner.memory.iter().copied().collect(),
-            pool_checkouts: self.pool.checkouts.load(Ordering::Relaxed),
-            pool_waits: self.pool.waits.load(Ordering::Relaxed),
-            pool_wait_us: self.pool.wait_us.load(Ordering::Relaxed),
-            pool_timeouts: self.pool.timeouts.load(Ordering::Relaxed),
-        }
-    }
 }
 
-/// A copy of the store at one moment.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    /// Every (type, name) with its aggregate, sorted.
-    pub operations: Vec<(OpType, String, Aggregate)>,
-    /// Per-minute counts, oldest first (last hour).
-    pub minutes: Vec<Minute>,
-    /// Sampled detail, oldest first.
-    pub samples: Vec<Sample>,
-    /// Slow statements, oldest first.
-    pub slow: Vec<Sample>,
-    /// Memory readings, oldest first.
-    pub memory: Vec<MemorySample>,
-    /// Pool checkouts.
-    pub pool_checkouts: u64,
-    /// Pool checkouts that waited.
-    pub pool_waits: u64,
-    /// Total pool wait, µs.
-    pub pool_wait_us: u64,
-    /// Pool checkouts that timed out.
-    pub pool_timeouts: u64,
-}
+/// The key of the entry that counts statements past [`STATEMENTS_KEPT`].
+const OVERFLOW_ID: &str = "0000000000000000";
 
-impl Snapshot {
-    /// Count and errors of one type.
-    pub fn totals(&self, kind: OpType) -> (u64, u64) {
-        self.operations
-            .iter()
-            .filter(|(k, _, _)| *k == kind)
-            .fold((0, 0), |(c, e), (_, _, a)| (c + a.count, e + a.errors))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::SamplingRates;
-
-    fn metrics(rate: f64, buffer: usize) -> Metrics {
-        Metrics::new(MetricsConfig {
-            enabled: true,
-            sampling: SamplingRates {
-                database: rate,
-                http: rate,
-                render: rate,
-            },
-            buffer_size: buffer,
-            slow_query_threshold: Duration::from_millis(100),
-            memory_interval: None,
-            prometheus_token: None,
-        })
-    }
-
-    #[test]
-    fn aggregates_are_exact_whatever_the_rate() {
-        let m = metrics(0.0, 10);
-        for i in 0..1000 {
-            m.record(
-                OpType::Http,
-                "GET /",
-                Duration::from_micros(i),
-                i % 10 == 0,
-                false,
-                || Metadata::Fields(Map::new()),
-            );
-        }
-        let snap = m.snapshot();
-        assert_eq!(snap.totals(OpType::Http), (1000, 100));
-        let (_, _, agg) = &snap.operations[0];
-        assert_eq!((agg.min_us, agg.max_us), (0, 999));
-        assert_eq!(agg.total_us, (0..1000).sum::<u64>());
-        // Errors are forced into the buffer even at rate 0; nothing else is.
-        assert_eq!(snap.samples.len(), 10);
-        assert!(snap.samples.iter().all(|s| s.kind == OpType::Http));
-    }
-
-    #[test]
-    fn sampling_at_half_admits_about_half_and_the_buffer_stays_bounded() {
-        let m = metrics(0.5, 100_000);
-        let admitted = (0..10_000)
-            .filter(|_| {
-                m.record(
-                    OpType::Database,
-                    "select notes",
-                    Duration::from_micros(5),
-                    false,
-                    false,
-                    || Metadata::Fields(Map::new()),
-                )
-                .is_some()
-            })
-            .count();
-        let share = admitted as f64 / 10_000.0;
-        assert!((0.45..=0.55).contains(&share), "admitted share {share}");
-
-        let small = metrics(1.0, 50);
-        for _ in 0..10_000 {
-            small.record(
-                OpType::Http,
-                "GET /",
-                Duration::from_micros(5),
-                false,
-                false,
-                || Metadata::Fields(Map::new()),
-            );
-        }
-        assert_eq!(small.snapshot().samples.len(), 50);
-    }
-
-    #[test]
-    fn slow_statements_and_business_events_are_always_kept() {
-        let m = metrics(0.0, 10);
-        m.record(
-            OpType::Database,
-            "select notes",
-            Duration::from_millis(150),
-            false,
-            true,
-            || Metadata::Fields(Map::new()),
-        );
-        m.event("note.created", Map::new());
-        let snap = m.snapshot();
-        assert_eq!(snap.samples.len(), 2);
-        assert_eq!(snap.slow.len(), 1);
-    }
-
-    #[test]
-    fn quantiles_come_from_the_histogram() {
-        let m = metrics(1.0, 10);
-        for _ in 0..90 {
-            m.record(
-                OpType::Http,
-                "GET /",
-                Duration::from_micros(80),
-                false,
-                false,
-                || Metadata::Fields(Map::new()),
-            );
-        }
-        for _ in 0..10 {
-            m.record(
-                OpType::Http,
-                "GET /",
-                Duration::from_millis(40),
-                false,
-                false,
-                || Metadata::Fields(Map::new()),
-            );
-        }
-        let (_, _, agg) = m.snapshot().operations.remove(0);
-        assert_eq!(agg.quantile_us(0.5), 100);
-        assert_eq!(
-            agg.quantile_us(0.95),
-            40_000,
-            "clamped to the observed maximum"
-        );
-        assert_eq!(agg.quantile_us(0.99), 40_000);
-    }
-
-    #[test]
-    fn a_disabled_store_records_nothing() {
-        let mut config = metrics(1.0, 10).config.clone();
-        config.enabled = false;
-        let m = Metrics::new(config);
-        assert!(
-            m.record(OpType::Http, "GET /", Duration::ZERO, true, true, || {
-                Metadata::Fields(Map::new())
-            })
-            .is_none()
-        );
-        assert!(m.snapshot().operations.is_empty());
+fn overflow_fingerprint() -> Fingerprint {
+    Fingerprint {
+        id: OVERFLOW_ID.to_owned(),
+        text: format!("(statements past the first {STATEMENTS_KEPT} distinct ones)"),
+        kind: super::fingerprint::StatementKind::Other,
+        tables: Vec::new(),
+        subject: "overflow".to_owned(),
     }
 }

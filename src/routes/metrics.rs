@@ -7,7 +7,8 @@ use serde::Deserialize;
 
 use crate::auth::Owner;
 use crate::error::AppError;
-use crate::monitoring::report::{PoolGauges, Report};
+use crate::monitoring::health::disk_space;
+use crate::monitoring::report::{PoolGauges, Report, StorageGauges};
 use crate::monitoring::{self, prometheus};
 use crate::state::AppState;
 use crate::views;
@@ -29,9 +30,33 @@ pub fn pool_gauges(state: &AppState) -> PoolGauges {
     }
 }
 
+/// The data directory's sizes and free space, and whether writes are failing now (reads file
+/// metadata: call it off the async workers).
+pub fn storage_gauges(state: &AppState) -> StorageGauges {
+    let database = &state.config.database.path;
+    let mut wal = database.clone().into_os_string();
+    wal.push("-wal");
+    let size = |path: &std::path::Path| std::fs::metadata(path).ok().map(|m| m.len());
+    StorageGauges {
+        database_bytes: size(database),
+        wal_bytes: size(std::path::Path::new(&wal)).or(Some(0)),
+        disk_free_bytes: disk_space(&state.config.data_path).map(|d| d.free_bytes),
+        failing: state.db.storage.incidents().0.is_some(),
+    }
+}
+
 /// The metrics report now.
-pub fn report(state: &AppState) -> Report {
-    Report::build(&state.metrics, state.metrics.snapshot(), pool_gauges(state))
+pub async fn report(state: &web::Data<AppState>) -> Report {
+    let for_storage = state.clone();
+    let storage = web::block(move || storage_gauges(&for_storage))
+        .await
+        .unwrap_or_default();
+    Report::build(
+        &state.metrics,
+        state.metrics.snapshot(),
+        pool_gauges(state),
+        storage,
+    )
 }
 
 /// `GET /admin/metrics` and `/admin/metrics-dashboard`: the page, or JSON for
@@ -42,7 +67,7 @@ pub async fn dashboard(
     req: HttpRequest,
     query: web::Query<FormatQuery>,
 ) -> HttpResponse {
-    let report = report(&state);
+    let report = report(&state).await;
     let accept = req
         .headers()
         .get(header::ACCEPT)
@@ -90,12 +115,11 @@ pub async fn prometheus(
     if !same_secret(given, expected.expose()) {
         return Err(AppError::NotFound);
     }
-    let snap = state.metrics.snapshot();
-    let report = Report::build(&state.metrics, snap.clone(), pool_gauges(&state));
+    let report = report(&state).await;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(prometheus::render(&snap, &report)))
+        .body(prometheus::render(&report)))
 }
 
 /// Constant-time comparison (through HMAC verification) of two secrets.
