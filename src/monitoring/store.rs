@@ -308,12 +308,13 @@ impl Metrics {
         stats.add(minute, us, error, client_error);
         stats.add_request(minute, status, work);
         inner.all_requests.add(minute, us, error, client_error);
-        inner.minute_latency.record(us);
         let m = inner.minute(minute, &self.pool);
         m.http += 1;
         m.http_client_errors += u64::from(client_error);
         m.http_server_errors += u64::from(error);
         m.errors += u64::from(error);
+        // After the minute is opened: opening a new one freezes and clears this histogram.
+        inner.minute_latency.record(us);
         if let Some(sample) = sample {
             self.keep(&mut inner, sample, false);
         }
@@ -435,5 +436,249 @@ fn overflow_fingerprint() -> Fingerprint {
         kind: super::fingerprint::StatementKind::Other,
         tables: Vec::new(),
         subject: "overflow".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::SamplingRates;
+    use std::sync::atomic::AtomicI64;
+
+    fn config(rate: f64, buffer: usize) -> MetricsConfig {
+        MetricsConfig {
+            enabled: true,
+            sampling: SamplingRates {
+                database: rate,
+                http: rate,
+                render: rate,
+            },
+            buffer_size: buffer,
+            slow_query_threshold: Duration::from_millis(100),
+            memory_interval: None,
+            prometheus_token: None,
+        }
+    }
+
+    fn metrics(rate: f64, buffer: usize) -> Metrics {
+        Metrics::new(config(rate, buffer))
+    }
+
+    /// A store whose clock the test moves.
+    fn clocked(start_ms: i64) -> (Metrics, Arc<AtomicI64>) {
+        let now = Arc::new(AtomicI64::new(start_ms));
+        let read = now.clone();
+        let clock: Clock = Arc::new(move || read.load(Ordering::Relaxed));
+        (Metrics::with_clock(config(1.0, 100), clock), now)
+    }
+
+    fn fields() -> Metadata {
+        Metadata::Fields(Map::new())
+    }
+
+    fn statement(sql: &str) -> Arc<Fingerprint> {
+        Arc::new(super::super::fingerprint::fingerprint(sql))
+    }
+
+    #[test]
+    fn aggregates_are_exact_whatever_the_rate() {
+        let m = metrics(0.0, 10);
+        for i in 0..1000 {
+            let status = if i % 10 == 0 { 500 } else { 200 };
+            m.record_request(
+                "GET /",
+                Duration::from_micros(i),
+                status,
+                RequestWork::default(),
+                fields,
+            );
+        }
+        let snap = m.snapshot();
+        assert_eq!(snap.totals(OpType::Http), (1000, 100));
+        let agg = &snap.operations[0].agg;
+        assert_eq!((agg.min_us, agg.max_us), (0, 999));
+        assert_eq!(agg.total_us, (0..1000).sum::<u64>());
+        // 5xx answers are forced into the buffer even at rate 0; nothing else is.
+        assert_eq!(snap.samples.len(), 10);
+        assert!(snap.samples.iter().all(|s| s.kind == OpType::Http));
+    }
+
+    #[test]
+    fn sampling_at_half_admits_about_half_and_the_buffer_stays_bounded() {
+        let m = metrics(0.5, 100_000);
+        let select = statement("SELECT id FROM notes WHERE id = ?1");
+        let admitted = (0..10_000)
+            .filter(|_| {
+                m.record_statement(&select, Duration::from_micros(5), 1, fields)
+                    .is_some()
+            })
+            .count();
+        let share = admitted as f64 / 10_000.0;
+        assert!((0.45..=0.55).contains(&share), "admitted share {share}");
+
+        let small = metrics(1.0, 50);
+        for _ in 0..10_000 {
+            small.record(
+                OpType::Render,
+                "home",
+                Duration::from_micros(5),
+                false,
+                false,
+                fields,
+            );
+        }
+        assert_eq!(small.snapshot().samples.len(), 50);
+    }
+
+    #[test]
+    fn slow_statements_and_business_events_are_always_kept() {
+        let m = metrics(0.0, 10);
+        let select = statement("SELECT id FROM notes WHERE id = ?1");
+        m.record_statement(&select, Duration::from_millis(150), 1, fields);
+        m.record_statement(&select, Duration::from_millis(1), 1, fields);
+        m.event("note.created", Map::new());
+        let snap = m.snapshot();
+        assert_eq!(snap.samples.len(), 2);
+        assert_eq!(snap.slow.len(), 1);
+        assert_eq!(snap.slow_total, 1);
+    }
+
+    #[test]
+    fn requests_keep_status_classes_statements_and_the_last_five_minutes() {
+        let (m, now) = clocked(1_800_000_000_000);
+        for status in [200, 200, 304, 404, 503] {
+            m.record_request(
+                "GET /notes/{slug}",
+                Duration::from_micros(1_000),
+                status,
+                RequestWork {
+                    statements: if status == 404 { 30 } else { 2 },
+                    database_us: 100,
+                },
+                fields,
+            );
+        }
+        let route = m.snapshot().operations.remove(0);
+        assert_eq!(route.classes, [0, 2, 1, 1, 1], "2xx, 3xx, 4xx, 5xx");
+        assert_eq!((route.agg.client_errors, route.agg.errors), (1, 1));
+        assert_eq!((route.work.statements, route.statements_max), (38, 30));
+        assert_eq!(route.last_5m.count, 5);
+        assert_eq!(route.hour.len(), 60);
+        assert_eq!(
+            route.hour.last().map(|p| (p.requests, p.errors)),
+            Some((5, 1))
+        );
+        // Six minutes later the window is empty; the totals since start are not.
+        now.fetch_add(6 * 60_000, Ordering::Relaxed);
+        let route = m.snapshot().operations.remove(0);
+        assert_eq!((route.last_5m.count, route.agg.count), (0, 5));
+        assert_eq!(route.since_start.p50, 1_000);
+    }
+
+    #[test]
+    fn statements_are_kept_by_fingerprint_and_grouped_by_kind_and_table() {
+        let m = metrics(1.0, 10);
+        m.record_statement(
+            &statement("SELECT * FROM notes WHERE id = 1"),
+            Duration::from_micros(10),
+            1,
+            fields,
+        );
+        m.record_statement(
+            &statement("SELECT * FROM notes WHERE id = 2"),
+            Duration::from_micros(30),
+            1,
+            fields,
+        );
+        m.record_statement(
+            &statement("SELECT slug FROM notes"),
+            Duration::from_micros(50),
+            7,
+            fields,
+        );
+        let snap = m.snapshot();
+        let group: Vec<_> = snap
+            .operations
+            .iter()
+            .filter(|o| o.kind == OpType::Database)
+            .collect();
+        assert_eq!(group.len(), 1, "one kind and table");
+        assert_eq!((group[0].agg.count, group[0].rows), (3, 9));
+        assert_eq!(
+            snap.statements.len(),
+            2,
+            "literals folded into one fingerprint"
+        );
+        assert_eq!(
+            snap.statements[0].summary.agg.total_us, 50,
+            "most total time first"
+        );
+    }
+
+    #[test]
+    fn per_minute_totals_cover_twenty_four_hours() {
+        let start = 1_800_000_000_000 / 60_000 * 60_000;
+        let (m, now) = clocked(start);
+        let select = statement("SELECT 1");
+        for minute in 0..(25 * 60) {
+            now.store(start + minute * 60_000, Ordering::Relaxed);
+            m.record_request(
+                "GET /",
+                Duration::from_micros(200 + minute as u64),
+                200,
+                RequestWork::default(),
+                fields,
+            );
+            m.record_statement(&select, Duration::from_micros(20), 1, fields);
+        }
+        let snap = m.snapshot();
+        assert_eq!(snap.minutes.len(), MINUTES_KEPT);
+        let newest = snap.minutes.last().unwrap();
+        assert_eq!(
+            (newest.http, newest.database, newest.database_us),
+            (1, 1, 20)
+        );
+        assert_eq!(
+            newest.latency.p50,
+            200 + 25 * 60 - 1,
+            "the open minute's latency"
+        );
+        assert_eq!(
+            snap.minutes[0].latency.p99,
+            200 + 60,
+            "a closed minute keeps its latency"
+        );
+    }
+
+    #[test]
+    fn page_views_are_counted_by_audience_and_bounded() {
+        let m = metrics(1.0, 10);
+        m.record_view("/notes/a", false);
+        m.record_view("/notes/a", false);
+        m.record_view("/notes/a", true);
+        m.record_view("/", false);
+        for i in 0..PAGES_KEPT + 10 {
+            m.record_view(&format!("/notes/{i}"), true);
+        }
+        let snap = m.snapshot();
+        assert_eq!(snap.views[0].path, "/notes/a");
+        assert_eq!((snap.views[0].views, snap.views[0].bot_views), (2, 1));
+        assert_eq!(snap.views.len(), PAGES_KEPT);
+        assert_eq!(snap.views_total, [3, PAGES_KEPT as u64 + 11]);
+    }
+
+    #[test]
+    fn a_disabled_store_records_nothing() {
+        let mut config = config(1.0, 10);
+        config.enabled = false;
+        let m = Metrics::new(config);
+        assert!(
+            m.record_request("GET /", Duration::ZERO, 500, RequestWork::default(), fields)
+                .is_none()
+        );
+        m.record_view("/", false);
+        let snap = m.snapshot();
+        assert!(snap.operations.is_empty());
+        assert_eq!(snap.views_total, [0, 0]);
     }
 }

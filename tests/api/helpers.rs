@@ -72,6 +72,30 @@ pub fn config_for(data: &std::path::Path, vars: &[(&str, &str)]) -> Config {
         .config
 }
 
+/// Every statement a test made the app run must be classified on the dashboard: a kind and the
+/// tables (or pragma, transaction verb …) it is about, never "unknown". Checked when each test's
+/// app is dropped, so the whole suite walks every statement starpunk issues.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let unclassified: Vec<String> = self
+            .state
+            .metrics
+            .snapshot()
+            .statements
+            .iter()
+            .filter(|s| !s.fingerprint.is_classified())
+            .map(|s| format!("{} — {}", s.fingerprint.name(), s.fingerprint.text))
+            .collect();
+        assert!(
+            unclassified.is_empty(),
+            "statements the dashboard cannot classify: {unclassified:#?}"
+        );
+    }
+}
+
 impl TestApp {
     /// The same app seen from another browser: a client with its own (empty) cookie store.
     pub fn other_browser(&self) -> TestApp {

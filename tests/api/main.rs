@@ -6,6 +6,7 @@ mod assets;
 mod authenticator;
 mod authserver;
 mod binary;
+mod breakdown;
 mod cli;
 mod client_app;
 mod durability;
