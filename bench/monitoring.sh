@@ -53,7 +53,7 @@ done
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 hwm() { awk '/VmHWM/ {print $2}' "/proc/$1/status"; }
-served=$(curl -fs -b "$work/on.jar" "http://127.0.0.1:18101/admin/metrics?format=json" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["totals"]["http"]["count"], len(r["recent"]))')
-echo "metrics-on server: requests recorded, samples buffered: $served"
+served=$(curl -fs -b "$work/on.jar" "http://127.0.0.1:18101/admin/metrics?format=json" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["totals"]["http"]["count"], len(r["recent"]), len(r["routes"]), len(r["statements"]), r["memory"]["metrics_bytes"])')
+echo "metrics-on server: requests recorded, samples buffered, routes, statement fingerprints, histogram bytes: $served"
 echo "resident memory after the run: on $(rss "${pids[0]}") KiB (peak $(hwm "${pids[0]}")), off $(rss "${pids[1]}") KiB (peak $(hwm "${pids[1]}"))"
 echo "difference (on - off): $(( $(rss "${pids[0]}") - $(rss "${pids[1]}") )) KiB"

@@ -119,7 +119,8 @@ pub struct Route {
     pub statements_max: u64,
     /// Time in SQL per request, mean since start.
     pub database_ms_per_request: f64,
-    /// Requests and 5xx per minute over the last hour, oldest first.
+    /// Requests, 5xx, mean and slowest latency (µs) per minute over the last hour, oldest
+    /// first.
     pub sparkline: Vec<SparkPoint>,
 }
 

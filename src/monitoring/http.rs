@@ -123,11 +123,9 @@ async fn observe(
     );
     if let Some(metrics) = metrics {
         let (name, route) = route_name(res.request(), &method);
-        if let Some(bot) = page_view(&res, &route) {
-            metrics.record_view(&path, bot);
-        }
         let work = tally.work();
-        metrics.record_request(&name, elapsed, status.as_u16(), work, || {
+        let view = page_view(&res, &route);
+        let meta = || {
             Metadata::Http(HttpMeta {
                 request_id: id,
                 method: method.as_str().to_owned(),
@@ -138,7 +136,13 @@ async fn observe(
                 statements: work.statements,
                 database_ms: work.database_us as f64 / 1000.0,
             })
-        });
+        };
+        match view {
+            Some(bot) => {
+                metrics.record_page_view(&name, elapsed, status.as_u16(), work, (&path, bot), meta)
+            }
+            None => metrics.record_request(&name, elapsed, status.as_u16(), work, meta),
+        };
     }
     Ok(res)
 }
@@ -146,8 +150,9 @@ async fn observe(
 /// Route prefixes that are never reader pages.
 const NOT_PAGES: [&str; 4] = ["/admin", "/auth", "/dev", "/metrics"];
 
-/// Cookie whose presence marks the owner's own browsing (not counted as a view).
-const SESSION_COOKIE: &str = "starpunk_session";
+/// The owner's session cookie (`crate::auth::SESSION_COOKIE`, a layer above): its presence
+/// marks the owner's own browsing, which is not counted as a view.
+const SESSION_COOKIE: &str = "starpunk_session=";
 
 /// Whether a response is a reader's view of a page: a `GET` answered `200` with HTML, on a
 /// public route, from a browser without the owner's session cookie. `Some(true)` when the user
@@ -164,7 +169,11 @@ fn page_view(res: &ServiceResponse<BoxBody>, route: &str) -> Option<bool> {
         && html
         && route != "(unmatched)"
         && !NOT_PAGES.iter().any(|p| route.starts_with(p))
-        && req.cookie(SESSION_COOKIE).is_none();
+        && !req.headers().get_all(header::COOKIE).any(|v| {
+            v.as_bytes()
+                .windows(SESSION_COOKIE.len())
+                .any(|w| w == SESSION_COOKIE.as_bytes())
+        });
     page.then(|| {
         req.headers()
             .get(header::USER_AGENT)

@@ -71,6 +71,12 @@ pub struct SparkPoint {
     pub requests: u64,
     /// 5xx answers.
     pub errors: u64,
+    /// Total latency of the minute's requests, µs.
+    pub total_us: u64,
+    /// Mean latency of the minute's requests, µs (0 without requests).
+    pub mean_us: u64,
+    /// Slowest request of the minute, µs.
+    pub max_us: u64,
 }
 
 /// A ring of the last 60 minutes' counts.
@@ -78,7 +84,7 @@ pub struct SparkPoint {
 struct Hour([SparkPoint; 60]);
 
 impl Hour {
-    fn add(&mut self, minute: i64, error: bool) {
+    fn add(&mut self, minute: i64, us: u64, error: bool) {
         let point = &mut self.0[(minute / 60).rem_euclid(60) as usize];
         if point.minute != minute {
             *point = SparkPoint {
@@ -87,7 +93,10 @@ impl Hour {
             };
         }
         point.requests += 1;
+        point.total_us = point.total_us.saturating_add(us);
+        point.mean_us = point.total_us / point.requests;
         point.errors += u64::from(error);
+        point.max_us = point.max_us.max(us);
     }
 
     /// The 60 minutes ending with `now_minute`, oldest first, missing minutes as zeros.
@@ -143,7 +152,7 @@ impl Stats {
     }
 
     /// Adds what a request's answer and work say (after [`Stats::add`]).
-    pub(crate) fn add_request(&mut self, minute: i64, status: u16, work: RequestWork) {
+    pub(crate) fn add_request(&mut self, minute: i64, us: u64, status: u16, work: RequestWork) {
         if let Some(class) = (status / 100).checked_sub(1).filter(|c| *c < 5) {
             self.classes[usize::from(class)] += 1;
         }
@@ -152,7 +161,7 @@ impl Stats {
         self.statements_max = self.statements_max.max(work.statements);
         self.hour
             .get_or_insert_with(|| Box::new(Hour([SparkPoint::default(); 60])))
-            .add(minute, status >= 500);
+            .add(minute, us, status >= 500);
     }
 
     /// Adds the rows a statement returned or changed.

@@ -72,6 +72,19 @@ impl Inner {
         by_name.get_mut(name).expect("inserted above")
     }
 
+    /// Counts a page view; pages past [`PAGES_KEPT`] count only in the totals.
+    fn count_view(&mut self, path: &str, bot: bool) {
+        let audience = usize::from(bot);
+        self.views_total[audience] += 1;
+        if let Some(counts) = self.views.get_mut(path) {
+            counts[audience] += 1;
+        } else if self.views.len() < PAGES_KEPT {
+            let mut counts = [0; 2];
+            counts[audience] = 1;
+            self.views.insert(path.to_owned(), counts);
+        }
+    }
+
     /// The minute starting at `minute`, opened (and the previous one closed) if new.
     fn minute(&mut self, minute: i64, pool: &PoolCounters) -> &mut Minute {
         if self.minutes.back().is_none_or(|m| m.minute != minute) {
@@ -294,6 +307,33 @@ impl Metrics {
         work: RequestWork,
         metadata: impl FnOnce() -> Metadata,
     ) -> Option<Admission> {
+        self.record_answer(name, duration, status, work, None, metadata)
+    }
+
+    /// Like [`Metrics::record_request`], and counts the request as a view of the page at
+    /// `path` by a person or (`bot`) a crawler, under the same lock. Nothing about the visitor
+    /// is kept.
+    pub fn record_page_view(
+        &self,
+        name: &str,
+        duration: Duration,
+        status: u16,
+        work: RequestWork,
+        (path, bot): (&str, bool),
+        metadata: impl FnOnce() -> Metadata,
+    ) -> Option<Admission> {
+        self.record_answer(name, duration, status, work, Some((path, bot)), metadata)
+    }
+
+    fn record_answer(
+        &self,
+        name: &str,
+        duration: Duration,
+        status: u16,
+        work: RequestWork,
+        view: Option<(&str, bool)>,
+        metadata: impl FnOnce() -> Metadata,
+    ) -> Option<Admission> {
         if !self.config.enabled {
             return None;
         }
@@ -306,7 +346,7 @@ impl Metrics {
         let mut inner = self.lock();
         let stats = inner.stats(OpType::Http, name);
         stats.add(minute, us, error, client_error);
-        stats.add_request(minute, status, work);
+        stats.add_request(minute, us, status, work);
         inner.all_requests.add(minute, us, error, client_error);
         let m = inner.minute(minute, &self.pool);
         m.http += 1;
@@ -315,6 +355,9 @@ impl Metrics {
         m.errors += u64::from(error);
         // After the minute is opened: opening a new one freezes and clears this histogram.
         inner.minute_latency.record(us);
+        if let Some((path, bot)) = view {
+            inner.count_view(path, bot);
+        }
         if let Some(sample) = sample {
             self.keep(&mut inner, sample, false);
         }
@@ -394,21 +437,11 @@ impl Metrics {
             .add(minute, 0, false, false);
     }
 
-    /// Counts one view of the page at `path`, by a person or (`bot`) a crawler. Nothing about
-    /// the visitor is kept.
+    /// Counts one view of the page at `path` by a person or (`bot`) a crawler, outside a
+    /// request's record (see [`Metrics::record_page_view`]).
     pub fn record_view(&self, path: &str, bot: bool) {
-        if !self.config.enabled {
-            return;
-        }
-        let audience = usize::from(bot);
-        let mut inner = self.lock();
-        inner.views_total[audience] += 1;
-        if let Some(counts) = inner.views.get_mut(path) {
-            counts[audience] += 1;
-        } else if inner.views.len() < PAGES_KEPT {
-            let mut counts = [0; 2];
-            counts[audience] = 1;
-            inner.views.insert(path.to_owned(), counts);
+        if self.config.enabled {
+            self.lock().count_view(path, bot);
         }
     }
 
