@@ -6,6 +6,7 @@
 //!   exact and never sampled, so counts cannot read zero while the site is busy.
 
 pub mod db;
+pub mod fingerprint;
 pub mod health;
 pub mod http;
 pub mod memory;
