@@ -6,8 +6,8 @@ use std::sync::atomic::Ordering;
 
 use super::fingerprint::Fingerprint;
 use super::records::{MemorySample, OpType, Sample};
-use super::stats::{Minute, OpSummary, Stats, Summed};
-use super::store::{Metrics, pool_totals};
+use super::stats::{Minute, OpSummary, Stats, Summed, pool_totals};
+use super::store::Metrics;
 
 impl Metrics {
     /// A consistent summary of everything, for the dashboard, JSON and Prometheus.

@@ -1,9 +1,17 @@
 //! What the store keeps per operation and per minute, and the read-only summaries it hands out.
 
-use std::sync::atomic::AtomicU64;
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::fingerprint::Fingerprint;
 use super::histogram::{Latency, Quantiles, Window, WindowSum};
-use super::records::OpType;
+use super::records::{MemorySample, OpType, Sample};
+
+/// Minutes of per-minute totals kept: 24 hours.
+pub const MINUTES_KEPT: usize = 24 * 60;
+/// Distinct pages whose views are counted; later ones count only in the totals.
+pub const PAGES_KEPT: usize = 10_000;
 
 /// Upper bounds of the Prometheus histogram buckets, in microseconds (a 1-2.5-5 series from
 /// 50 µs to 60 s; anything slower falls in the implicit `+Inf` bucket). Percentiles come from
@@ -316,4 +324,89 @@ pub struct PoolCounters {
     pub wait_us: AtomicU64,
     /// Checkouts that gave up (503).
     pub timeouts: AtomicU64,
+}
+
+/// A statement fingerprint with its statistics.
+#[derive(Debug, Clone)]
+pub(crate) struct Statement {
+    pub(crate) fingerprint: Arc<Fingerprint>,
+    pub(crate) stats: Stats,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Inner {
+    pub(crate) ops: HashMap<OpType, HashMap<String, Stats>>,
+    pub(crate) statements: HashMap<String, Statement>,
+    pub(crate) minutes: VecDeque<Minute>,
+    /// HTTP latency of the newest minute (frozen into it when the next one starts).
+    pub(crate) minute_latency: Latency,
+    /// Pool wait counters when the newest minute started.
+    pub(crate) pool_seen: (u64, u64),
+    pub(crate) samples: VecDeque<Sample>,
+    pub(crate) slow: VecDeque<Sample>,
+    pub(crate) slow_total: u64,
+    pub(crate) memory: VecDeque<MemorySample>,
+    pub(crate) views: HashMap<String, [u64; 2]>,
+    pub(crate) views_total: [u64; 2],
+    /// Every request together (the summary's rate, error rate and p95).
+    pub(crate) all_requests: Stats,
+}
+
+impl Inner {
+    /// The statistics of (kind, name), created on first use (the name is copied only then).
+    pub(crate) fn stats(&mut self, kind: OpType, name: &str) -> &mut Stats {
+        let by_name = self.ops.entry(kind).or_default();
+        if !by_name.contains_key(name) {
+            by_name.insert(name.to_owned(), Stats::default());
+        }
+        by_name.get_mut(name).expect("inserted above")
+    }
+
+    /// Counts a page view; pages past [`PAGES_KEPT`] count only in the totals.
+    pub(crate) fn count_view(&mut self, path: &str, bot: bool) {
+        let audience = usize::from(bot);
+        self.views_total[audience] += 1;
+        if let Some(counts) = self.views.get_mut(path) {
+            counts[audience] += 1;
+        } else if self.views.len() < PAGES_KEPT {
+            let mut counts = [0; 2];
+            counts[audience] = 1;
+            self.views.insert(path.to_owned(), counts);
+        }
+    }
+
+    /// The minute starting at `minute`, opened (and the previous one closed) if new.
+    pub(crate) fn minute(&mut self, minute: i64, pool: &PoolCounters) -> &mut Minute {
+        if self.minutes.back().is_none_or(|m| m.minute != minute) {
+            let seen = pool_totals(pool);
+            let (waits, wait_us) = self.pool_seen;
+            let latency = self.minute_latency.quantiles();
+            if let Some(last) = self.minutes.back_mut() {
+                last.latency = latency;
+                last.pool_waits = seen.0.saturating_sub(waits);
+                last.pool_wait_us = seen.1.saturating_sub(wait_us);
+            }
+            self.minute_latency.clear();
+            self.pool_seen = seen;
+            self.minutes.push_back(Minute {
+                minute,
+                ..Minute::default()
+            });
+            while self
+                .minutes
+                .front()
+                .is_some_and(|m| m.minute <= minute - 60 * MINUTES_KEPT as i64)
+            {
+                self.minutes.pop_front();
+            }
+        }
+        self.minutes.back_mut().expect("pushed above")
+    }
+}
+
+pub(crate) fn pool_totals(pool: &PoolCounters) -> (u64, u64) {
+    (
+        pool.waits.load(Ordering::Relaxed),
+        pool.wait_us.load(Ordering::Relaxed),
+    )
 }

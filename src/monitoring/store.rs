@@ -11,115 +11,24 @@
 //! StarPunk 1.1.2). Separately, a bounded ring buffer keeps detailed samples, admitted by the
 //! per-type sampling rate; slow statements, errors and business events are always admitted.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
 use super::fingerprint::Fingerprint;
-use super::histogram::Latency;
 use super::records::{MemorySample, Metadata, OpType, Sample};
-use super::stats::Stats;
 pub use super::stats::{
-    Aggregate, BUCKETS_US, Minute, OpSummary, PoolCounters, RequestWork, SparkPoint, WindowSummary,
+    Aggregate, BUCKETS_US, MINUTES_KEPT, Minute, OpSummary, PAGES_KEPT, PoolCounters, RequestWork,
+    SparkPoint, WindowSummary,
 };
+use super::stats::{Inner, Statement, Stats};
 use crate::config::MetricsConfig;
 
-/// Minutes of per-minute totals kept: 24 hours.
-pub const MINUTES_KEPT: usize = 24 * 60;
 /// Slow statements kept for the dashboard's list.
 const SLOW_KEPT: usize = 50;
 /// Distinct statement fingerprints kept; later ones are counted under one "other" entry.
 pub const STATEMENTS_KEPT: usize = 500;
-/// Distinct pages whose views are counted; later ones count only in the totals.
-pub const PAGES_KEPT: usize = 10_000;
-
-/// A statement fingerprint with its statistics.
-#[derive(Debug, Clone)]
-pub(super) struct Statement {
-    pub(super) fingerprint: Arc<Fingerprint>,
-    pub(super) stats: Stats,
-}
-
-#[derive(Debug, Default)]
-pub(super) struct Inner {
-    pub(super) ops: HashMap<OpType, HashMap<String, Stats>>,
-    pub(super) statements: HashMap<String, Statement>,
-    pub(super) minutes: VecDeque<Minute>,
-    /// HTTP latency of the newest minute (frozen into it when the next one starts).
-    pub(super) minute_latency: Latency,
-    /// Pool wait counters when the newest minute started.
-    pub(super) pool_seen: (u64, u64),
-    pub(super) samples: VecDeque<Sample>,
-    pub(super) slow: VecDeque<Sample>,
-    pub(super) slow_total: u64,
-    pub(super) memory: VecDeque<MemorySample>,
-    pub(super) views: HashMap<String, [u64; 2]>,
-    pub(super) views_total: [u64; 2],
-    /// Every request together (the summary's rate, error rate and p95).
-    pub(super) all_requests: Stats,
-}
-
-impl Inner {
-    /// The statistics of (kind, name), created on first use (the name is copied only then).
-    fn stats(&mut self, kind: OpType, name: &str) -> &mut Stats {
-        let by_name = self.ops.entry(kind).or_default();
-        if !by_name.contains_key(name) {
-            by_name.insert(name.to_owned(), Stats::default());
-        }
-        by_name.get_mut(name).expect("inserted above")
-    }
-
-    /// Counts a page view; pages past [`PAGES_KEPT`] count only in the totals.
-    fn count_view(&mut self, path: &str, bot: bool) {
-        let audience = usize::from(bot);
-        self.views_total[audience] += 1;
-        if let Some(counts) = self.views.get_mut(path) {
-            counts[audience] += 1;
-        } else if self.views.len() < PAGES_KEPT {
-            let mut counts = [0; 2];
-            counts[audience] = 1;
-            self.views.insert(path.to_owned(), counts);
-        }
-    }
-
-    /// The minute starting at `minute`, opened (and the previous one closed) if new.
-    fn minute(&mut self, minute: i64, pool: &PoolCounters) -> &mut Minute {
-        if self.minutes.back().is_none_or(|m| m.minute != minute) {
-            let seen = pool_totals(pool);
-            let (waits, wait_us) = self.pool_seen;
-            let latency = self.minute_latency.quantiles();
-            if let Some(last) = self.minutes.back_mut() {
-                last.latency = latency;
-                last.pool_waits = seen.0.saturating_sub(waits);
-                last.pool_wait_us = seen.1.saturating_sub(wait_us);
-            }
-            self.minute_latency.clear();
-            self.pool_seen = seen;
-            self.minutes.push_back(Minute {
-                minute,
-                ..Minute::default()
-            });
-            while self
-                .minutes
-                .front()
-                .is_some_and(|m| m.minute <= minute - 60 * MINUTES_KEPT as i64)
-            {
-                self.minutes.pop_front();
-            }
-        }
-        self.minutes.back_mut().expect("pushed above")
-    }
-}
-
-pub(super) fn pool_totals(pool: &PoolCounters) -> (u64, u64) {
-    (
-        pool.waits.load(Ordering::Relaxed),
-        pool.wait_us.load(Ordering::Relaxed),
-    )
-}
 
 /// Where the store reads the time: Unix milliseconds.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -476,7 +385,7 @@ fn overflow_fingerprint() -> Fingerprint {
 mod tests {
     use super::*;
     use crate::config::SamplingRates;
-    use std::sync::atomic::AtomicI64;
+    use std::sync::atomic::{AtomicI64, Ordering};
 
     fn config(rate: f64, buffer: usize) -> MetricsConfig {
         MetricsConfig {
