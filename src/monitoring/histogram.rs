@@ -156,10 +156,11 @@ struct Slot {
 }
 
 /// The last five minutes of one operation, sliding by the minute: a ring of per-minute
-/// histograms, made on first use and then reused (cleared, not reallocated) as minutes pass.
+/// histograms, each made when its minute first sees an operation and then reused (cleared, not
+/// reallocated) as minutes pass. An operation seen once (a migration) holds one.
 #[derive(Debug, Clone, Default)]
 pub struct Window {
-    slots: Option<Box<[Slot; WINDOW_MINUTES]>>,
+    slots: [Option<Slot>; WINDOW_MINUTES],
 }
 
 /// What a [`Window`] holds now.
@@ -176,7 +177,7 @@ pub struct WindowSum {
 impl Window {
     fn slot(&mut self, minute: i64) -> &mut Slot {
         let index = (minute / 60).rem_euclid(WINDOW_MINUTES as i64) as usize;
-        let slot = &mut self.slots.get_or_insert_with(Box::default)[index];
+        let slot = self.slots[index].get_or_insert_with(Slot::default);
         if slot.minute != minute {
             slot.minute = minute;
             slot.latency.clear();
@@ -198,7 +199,7 @@ impl Window {
     pub fn sum(&self, now_minute: i64) -> WindowSum {
         let mut sum = WindowSum::default();
         let oldest = now_minute - 60 * (WINDOW_MINUTES as i64 - 1);
-        for slot in self.slots.iter().flat_map(|slots| slots.iter()) {
+        for slot in self.slots.iter().flatten() {
             if slot.minute >= oldest && slot.minute <= now_minute {
                 sum.latency.merge(&slot.latency);
                 sum.errors += slot.errors;
@@ -212,7 +213,7 @@ impl Window {
     pub fn footprint(&self) -> usize {
         self.slots
             .iter()
-            .flat_map(|slots| slots.iter())
+            .flatten()
             .map(|s| s.latency.footprint())
             .sum()
     }

@@ -159,6 +159,12 @@ impl Stats {
         self.window.record(minute, us, error, client_error);
     }
 
+    /// Counts an operation that has no duration (a business event): the totals only, no
+    /// histograms to allocate.
+    pub(crate) fn count(&mut self, error: bool) {
+        self.agg.add(0, error, false);
+    }
+
     /// Adds what a request's answer and work say (after [`Stats::add`]).
     pub(crate) fn add_request(&mut self, minute: i64, us: u64, status: u16, work: RequestWork) {
         if let Some(class) = (status / 100).checked_sub(1).filter(|c| *c < 5) {

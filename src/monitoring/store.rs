@@ -28,7 +28,7 @@ use crate::config::MetricsConfig;
 /// Slow statements kept for the dashboard's list.
 const SLOW_KEPT: usize = 50;
 /// Distinct statement fingerprints kept; later ones are counted under one "other" entry.
-pub const STATEMENTS_KEPT: usize = 500;
+pub const STATEMENTS_KEPT: usize = 256;
 
 /// Where the store reads the time: Unix milliseconds.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -189,7 +189,12 @@ impl Metrics {
         let sample = admission.map(|_| self.sample(kind, name, now, duration, metadata()));
         let us = micros(duration);
         let mut inner = self.lock();
-        inner.stats(kind, name).add(minute, us, error, false);
+        let stats = inner.stats(kind, name);
+        if kind == OpType::Business {
+            stats.count(error);
+        } else {
+            stats.add(minute, us, error, false);
+        }
         let m = inner.minute(minute, &self.pool);
         m.errors += u64::from(error);
         match kind {
@@ -340,10 +345,7 @@ impl Metrics {
         if !self.config.enabled {
             return;
         }
-        let minute = self.now_ms() / 60_000 * 60;
-        self.lock()
-            .stats(OpType::Business, name)
-            .add(minute, 0, false, false);
+        self.lock().stats(OpType::Business, name).count(false);
     }
 
     /// Counts one view of the page at `path` by a person or (`bot`) a crawler, outside a
