@@ -21,6 +21,7 @@ mod monitoring;
 mod passkeys;
 mod peers;
 mod previews;
+mod prometheus_export;
 mod public;
 mod search;
 mod signin;
