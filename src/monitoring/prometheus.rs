@@ -209,10 +209,13 @@ fn routes(out: &mut String, report: &Report) {
             label(&r.name)
         );
     }
+    // A summary (quantiles over a sliding window, as client libraries' summaries with a maximum
+    // age), not a gauge: `promtool check metrics` rejects a `quantile` label on anything else.
+    // Quantiles only; the since-start sum and count are `starpunk_operation_duration_seconds`'.
     head(
         out,
         "starpunk_http_request_duration_5m_seconds",
-        "gauge",
+        "summary",
         "Request latency percentiles of a route over the last five minutes (≤ 1 % error).",
     );
     for r in report.routes.iter().filter(|r| r.last_5m.requests > 0) {

@@ -22,6 +22,7 @@ mod monitoring;
 mod passkeys;
 mod peers;
 mod previews;
+mod prometheus_export;
 mod public;
 mod search;
 mod signin;
