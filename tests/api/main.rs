@@ -8,6 +8,7 @@ mod authserver;
 mod binary;
 mod cli;
 mod client_app;
+mod dashboard;
 mod durability;
 mod errors;
 mod feeds;
