@@ -297,6 +297,12 @@ fn a_day_of_data_fills_the_24_hour_window_in_twenty_minute_slots() {
         assert!(inside(svg, ".no-data").is_empty(), "{id} has data");
         assert!(!slot_titles(svg).is_empty(), "{id}: a hover title per slot");
     }
+    // Nothing waited for a connection all day: zero, said in words, is not "no data".
+    assert_eq!(
+        inside(chart(&doc, "chart-pool"), ".zero-note"),
+        ["No waits"]
+    );
+    assert!(inside(chart(&doc, "chart-errors"), ".zero-note").is_empty());
     let memory = slot_titles(chart(&doc, "chart-memory"));
     assert_eq!(memory.len(), 72);
     assert_eq!(value_in(&memory[0], "high-water"), 48.0);
@@ -631,6 +637,7 @@ async fn a_slow_statement_links_to_the_request_that_ran_it() {
         1,
         "{types:?}"
     );
+    assert_eq!(types[0], "http", "the request first, then its statements");
     assert!(types.iter().any(|t| t == "database"), "{types:?}");
     let requests = texts(&doc, "#request-samples tbody td:last-child");
     assert!(

@@ -103,6 +103,8 @@ pub struct Chart<'a> {
     pub series: Vec<Series>,
     /// What a reader needs to know to read it right (slot size, how slots are summarised).
     pub note: String,
+    /// What it says over a plot whose values are all zero: `No waits`.
+    pub zero: &'a str,
 }
 
 /// The scale of a y axis: a 1-2-5 step and the top (a multiple of it) for values up to `max`.
@@ -230,6 +232,9 @@ pub fn render(chart: &Chart<'_>) -> Markup {
                 @if max.is_none() {
                     text.no-data x="50%" y=(px(TOP + PLOT_H / 2.0)) text-anchor="middle" { "No data yet" }
                 } @else {
+                    @if max == Some(0.0) {
+                        text.zero-note x="50%" y=(px(TOP + PLOT_H / 2.0)) text-anchor="middle" { (chart.zero) }
+                    }
                     @match chart.style {
                         Style::Bars => (bars(chart, &y)),
                         Style::Lines => (lines(chart, &y)),

@@ -47,8 +47,9 @@ fn details(sample: &Sample) -> Markup {
     }
 }
 
-/// Samples as a table: time, type, name, duration, details, request.
-fn table(id: &str, samples: &[&Sample], options: &Options) -> Markup {
+/// Samples as a table: time (to the millisecond with `millis`), type, name, duration, details,
+/// request.
+fn table(id: &str, samples: &[&Sample], options: &Options, millis: bool) -> Markup {
     html! {
         table.metrics-table.samples id=(id) {
             thead { tr {
@@ -58,7 +59,10 @@ fn table(id: &str, samples: &[&Sample], options: &Options) -> Markup {
             tbody {
                 @for s in samples {
                     tr {
-                        td.time { (hhmmss(s.timestamp_ms)) }
+                        td.time {
+                            (hhmmss(s.timestamp_ms))
+                            @if millis { "." (format!("{:03}", s.timestamp_ms.rem_euclid(1000))) }
+                        }
                         td { (s.kind.as_str()) }
                         th scope="row" { code { (s.name) } }
                         td.num { (ms(s.duration_ms)) }
@@ -99,7 +103,7 @@ pub fn recent(report: &Report, options: &Options) -> Markup {
                 @if let Some(kind) = options.kind { " " (type_label(kind)) }
                 " samples (the buffer keeps " (report.buffer_size) " of all types); times in UTC."
             }
-            (scroll("recent", "Recent samples", table("recent", shown, options)))
+            (scroll("recent", "Recent samples", table("recent", shown, options, false)))
         }
     }
 }
@@ -139,7 +143,7 @@ pub fn slow(report: &Report, options: &Options) -> Markup {
     }
 }
 
-/// Every kept sample of the request `id`: its HTTP sample and its statements, oldest first.
+/// Every kept sample of the request `id`: its HTTP sample, then its statements oldest first.
 pub fn request(report: &Report, options: &Options, id: &str) -> Markup {
     let mut samples: Vec<&Sample> = report
         .recent
@@ -147,9 +151,10 @@ pub fn request(report: &Report, options: &Options, id: &str) -> Markup {
         .chain(&report.slow_queries)
         .filter(|s| request_id(s) == Some(id))
         .collect();
+    let key = |s: &Sample| (s.kind != OpType::Http, s.timestamp_ms);
     samples.sort_by(|a, b| {
-        (a.timestamp_ms, a.kind, &a.name)
-            .cmp(&(b.timestamp_ms, b.kind, &b.name))
+        (key(a), &a.name)
+            .cmp(&(key(b), &b.name))
             .then(a.duration_ms.total_cmp(&b.duration_ms))
     });
     // A slow statement is kept in both lists.
@@ -168,7 +173,9 @@ pub fn request(report: &Report, options: &Options, id: &str) -> Markup {
                 p {
                     code { (sample.name) } " answered " strong { (h.status) } " in "
                     (ms_unit(sample.duration_ms)) " after " (count(h.statements, "SQL statement", "SQL statements")) " ("
-                    (ms_unit(h.database_ms)) ")."
+                    (ms_unit(h.database_ms)) "). "
+                    (count(samples.len() as u64 - 1, "sample", "samples"))
+                    " of its work are still kept (the buffer holds the latest " (report.buffer_size) ")."
                 }
             }
             @if samples.is_empty() {
@@ -177,7 +184,7 @@ pub fn request(report: &Report, options: &Options, id: &str) -> Markup {
                     (report.buffer_size) " samples."
                 }
             } @else {
-                (scroll("request", "Samples of this request", table("request-samples", &samples, options)))
+                (scroll("request", "Samples of this request", table("request-samples", &samples, options, true)))
             }
             p { a href=(options.with_kind(None).href()) { "All recent samples" } }
         }

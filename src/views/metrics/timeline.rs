@@ -166,6 +166,7 @@ pub fn charts(report: &Report, options: &Options) -> Markup {
                     series("5xx", "s-bad", per_minute(&slots, |s| s.server_errors)),
                 ],
                 note: rates.clone(),
+                zero: "No requests",
             },
         ),
         (
@@ -182,6 +183,7 @@ pub fn charts(report: &Report, options: &Options) -> Markup {
                     series("p99", "s-bad", latency(2)),
                 ],
                 note: latency_note,
+                zero: "No requests",
             },
         ),
         (
@@ -197,6 +199,7 @@ pub fn charts(report: &Report, options: &Options) -> Markup {
                     series("5xx", "s-bad", share(&slots, |s| s.server_errors)),
                 ],
                 note: span.clone(),
+                zero: "No errors",
             },
         ),
         (
@@ -212,6 +215,7 @@ pub fn charts(report: &Report, options: &Options) -> Markup {
                     series("high-water", "s-muted", memory(|m| m.1)),
                 ],
                 note: memory_note,
+                zero: "No readings",
             },
         ),
         (
@@ -228,6 +232,7 @@ pub fn charts(report: &Report, options: &Options) -> Markup {
                     per_minute(&slots, |s| s.pool_wait_ms),
                 )],
                 note: rates.clone(),
+                zero: "No waits",
             },
         ),
         (
@@ -244,6 +249,7 @@ pub fn charts(report: &Report, options: &Options) -> Markup {
                     per_minute(&slots, |s| s.database_ms),
                 )],
                 note: rates,
+                zero: "No time in SQL",
             },
         ),
     ];
