@@ -28,18 +28,26 @@
       .map(function (n) { return (n < 10 ? "0" : "") + n; }).join(":");
   }
 
-  // Swaps in the new panels, keeping the focused element and the tables' sideways scroll.
+  // Swaps in the new panels, keeping the focused element, the tables' sideways scroll and the
+  // opened "Full text" of long statements (each in a row with an id).
   function swap(next) {
     var focused = panels.contains(document.activeElement) ? document.activeElement.id : "";
     var scrolled = {};
     Array.prototype.forEach.call(panels.querySelectorAll(".table-scroll[id]"), function (el) {
       scrolled[el.id] = el.scrollLeft;
     });
+    var opened = Array.prototype.map.call(panels.querySelectorAll("[id] > * > details[open]"),
+      function (el) { return el.parentNode.parentNode.id; });
     panels.replaceWith(next);
     panels = next;
     Object.keys(scrolled).forEach(function (id) {
       var el = document.getElementById(id);
       if (el) el.scrollLeft = scrolled[id];
+    });
+    opened.forEach(function (id) {
+      var row = document.getElementById(id);
+      var details = row && row.querySelector("details");
+      if (details) details.open = true;
     });
     var again = focused && document.getElementById(focused);
     if (again) again.focus({ preventScroll: true });

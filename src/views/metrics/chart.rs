@@ -300,7 +300,8 @@ fn lines(chart: &Chart<'_>, y: &dyn Fn(f64) -> f64) -> Markup {
     let n = chart.axis.slots;
     let width = 100.0 / n.max(1) as f64;
     let cx = |i: usize| pct((i as f64 + 0.5) * width);
-    let drawn = chart.series.iter().map(|s| {
+    // The first series is drawn last, on top: a dashed p95 shows over an equal p99.
+    let drawn = chart.series.iter().rev().map(|s| {
         let v = |i: usize| s.values.get(i).copied().flatten();
         let segments: Vec<(usize, f64, f64)> = (0..n)
             .filter_map(|i| Some((i, y(v(i)?), y(v(i + 1)?))))
