@@ -13,10 +13,48 @@ use crate::monitoring::{self, prometheus};
 use crate::state::AppState;
 use crate::views;
 
-/// `?format=json`.
+/// `?format=json`, and the page's choices: `?window=15m|1h|6h|24h`,
+/// `?type=http|database|render|business`, `?request=<id>`.
 #[derive(Debug, Deserialize)]
-pub struct FormatQuery {
+pub struct DashboardQuery {
     format: Option<String>,
+    window: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    request: Option<String>,
+}
+
+impl DashboardQuery {
+    /// The page's choices, or a 400 that names the parameter.
+    fn options(&self) -> Result<views::metrics::Options, AppError> {
+        let bad = |what: &str| AppError::BadRequest(what.to_owned());
+        let window = match self.window.as_deref() {
+            None | Some("") => views::metrics::Window::default(),
+            Some(w) => views::metrics::Window::parse(w)
+                .ok_or_else(|| bad("`window` must be 15m, 1h, 6h or 24h."))?,
+        };
+        let kind = match self.kind.as_deref() {
+            None | Some("") => None,
+            Some(t) => Some(
+                views::metrics::parse_type(t)
+                    .ok_or_else(|| bad("`type` must be http, database, render or business."))?,
+            ),
+        };
+        let request = match self.request.as_deref() {
+            None | Some("") => None,
+            Some(id) if monitoring::request_id::is_safe(id) => Some(id.to_owned()),
+            Some(_) => {
+                return Err(bad(
+                    "`request` must be a request id (letters, digits, . _ -).",
+                ));
+            }
+        };
+        Ok(views::metrics::Options {
+            window,
+            kind,
+            request,
+        })
+    }
 }
 
 /// The pool's gauges now.
@@ -60,13 +98,13 @@ pub async fn report(state: &web::Data<AppState>) -> Report {
 }
 
 /// `GET /admin/metrics` and `/admin/metrics-dashboard`: the page, or JSON for
-/// `Accept: application/json` / `?format=json`.
+/// `Accept: application/json` / `?format=json` (the same document whatever the page's choices).
 pub async fn dashboard(
     state: web::Data<AppState>,
     owner: Owner,
     req: HttpRequest,
-    query: web::Query<FormatQuery>,
-) -> HttpResponse {
+    query: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, AppError> {
     let report = report(&state).await;
     let accept = req
         .headers()
@@ -76,19 +114,20 @@ pub async fn dashboard(
     let json = query.format.as_deref() == Some("json")
         || (accept.contains("application/json") && !accept.contains("text/html"));
     if json {
-        return HttpResponse::Ok()
+        return Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(report);
+            .json(report));
     }
+    let options = query.options()?;
     let ctx = state.page(Some(&owner.csrf_token));
     let html = monitoring::render(&state.metrics, "admin.metrics", || {
-        views::metrics::dashboard(&ctx, &report)
+        views::metrics::dashboard(&ctx, &report, &options)
     });
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::VARY, "Accept"))
-        .body(html)
+        .body(html))
 }
 
 /// `GET /metrics`: Prometheus text, only with `METRICS_PROMETHEUS_TOKEN` and that bearer

@@ -9,6 +9,7 @@ mod binary;
 mod breakdown;
 mod cli;
 mod client_app;
+mod dashboard;
 mod durability;
 mod errors;
 mod feeds;
