@@ -2,19 +2,25 @@
 //!
 //! SQLite's trace hook takes a plain `fn`, so it reports through thread-locals: the store of the
 //! application whose work runs on this thread (set by [`crate::db::run`] and at start-up through
-//! [`enter`]), the start `Instant` of the running statement (SQLite's own profile duration has
-//! only millisecond resolution here) and the rows it has produced so far: rows returned are
-//! counted by the trace hook's row events, rows inserted, updated or deleted by an update hook.
-//! Each statement is recorded under its fingerprint ([`super::fingerprint`]) and added to the
-//! tally of the request that ran it. No call site wraps its statements.
+//! [`enter`]) and the statements running on it, each with its start `Instant` (SQLite's own
+//! profile duration has only millisecond resolution here) and the rows it has produced: rows
+//! returned are counted by the trace hook's row events, rows inserted, updated or deleted in
+//! the statement's own tables by an update hook (as `sqlite3_changes` counts, not what its
+//! triggers change elsewhere).
+//!
+//! Only top-level statements are recorded, as `pg_stat_statements` does by default: SQLite's
+//! FTS5 runs statements of its own on its shadow tables *inside* a search or a note write, and
+//! their time is already part of that statement's. Each statement is recorded under its
+//! fingerprint ([`super::fingerprint`]) and added to the tally of the request that ran it. No
+//! call site wraps its statements.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use rusqlite::Connection;
-use rusqlite::trace::{TraceEvent, TraceEventCodes};
+use rusqlite::trace::{StmtRef, TraceEvent, TraceEventCodes};
 use serde_json::{Map, Value};
 
 use super::fingerprint::{Fingerprint, fingerprint};
@@ -23,10 +29,22 @@ use super::{DbMeta, Metadata, Metrics, OpType, request_id};
 /// Longest SQL text kept in a sample.
 pub const SQL_MAX_CHARS: usize = 200;
 
+/// A statement running on this thread.
+struct Running {
+    /// Which prepared statement: the address of its SQL text, which SQLite keeps per statement.
+    key: usize,
+    started: Instant,
+    /// Rows returned so far.
+    returned: u64,
+    /// Rows inserted, updated or deleted in its own tables so far.
+    changed: u64,
+    /// What it is; `None` for a statement run inside another one (not recorded).
+    top: Option<Arc<Known>>,
+}
+
 thread_local! {
     static STORE: RefCell<Option<Arc<Metrics>>> = const { RefCell::new(None) };
-    static STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
-    static ROWS: Cell<u64> = const { Cell::new(0) };
+    static RUNNING: RefCell<Vec<Running>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Installs the statement hooks on a connection (called by the pool's customizer).
@@ -37,13 +55,19 @@ pub fn install(conn: &Connection) -> rusqlite::Result<()> {
             | TraceEventCodes::SQLITE_TRACE_ROW,
         Some(hook),
     );
-    conn.update_hook(Some(|_, _: &str, _: &str, _| {
-        ROWS.with(|rows| rows.set(rows.get() + 1));
-    }))
+    conn.update_hook(Some(|_, _: &str, table: &str, _| changed(table)))
+}
+
+/// The identity of a prepared statement while it runs.
+fn key(stmt: &StmtRef<'_>) -> usize {
+    stmt.sql().as_ptr() as usize
 }
 
 /// Makes `metrics` the store that statements on this thread report to, until the guard drops.
+/// Statements still marked running from earlier work on this thread are forgotten, so a missed
+/// finish can never make later statements look nested.
 pub fn enter(metrics: Option<Arc<Metrics>>) -> StoreGuard {
+    RUNNING.with(|running| running.borrow_mut().clear());
     let previous = STORE.with(|slot| std::mem::replace(&mut *slot.borrow_mut(), metrics));
     StoreGuard { previous }
 }
@@ -65,24 +89,83 @@ fn hook(event: TraceEvent<'_>) {
         // A trigger's subprogram starts with `-- TRIGGER name`; it is part of the statement
         // that fired it, whose clock keeps running.
         TraceEvent::Stmt(_, sql) if sql.starts_with("--") => {}
-        TraceEvent::Stmt(..) => {
-            STARTED.with(|s| s.set(Some(Instant::now())));
-            ROWS.with(|rows| rows.set(0));
-        }
-        TraceEvent::Row(_) => ROWS.with(|rows| rows.set(rows.get() + 1)),
-        TraceEvent::Profile(stmt, sqlite_duration) => {
-            let duration = STARTED
-                .with(Cell::take)
-                .map_or(sqlite_duration, |start| start.elapsed());
-            let rows = ROWS.with(|rows| rows.replace(0));
-            STORE.with(|slot| {
-                if let Some(metrics) = slot.borrow().as_ref() {
-                    record(metrics, &stmt.sql(), duration, rows);
+        TraceEvent::Stmt(stmt, _) => started(&stmt),
+        TraceEvent::Row(stmt) => {
+            let key = key(&stmt);
+            RUNNING.with(|running| {
+                if let Some(r) = running.borrow_mut().iter_mut().rev().find(|r| r.key == key) {
+                    r.returned += 1;
                 }
             });
         }
+        TraceEvent::Profile(stmt, _) => finished(&stmt),
         _ => {}
     }
+}
+
+fn started(stmt: &StmtRef<'_>) {
+    let key = key(stmt);
+    RUNNING.with(|running| {
+        let mut running = running.borrow_mut();
+        // A statement started again without finishing (reset unseen) starts over.
+        running.retain(|r| r.key != key);
+        let top = running
+            .is_empty()
+            .then(|| {
+                STORE
+                    .with(|s| s.borrow().is_some())
+                    .then(|| known(&stmt.sql()))
+            })
+            .flatten();
+        running.push(Running {
+            key,
+            started: Instant::now(),
+            returned: 0,
+            changed: 0,
+            top,
+        });
+    });
+}
+
+fn finished(stmt: &StmtRef<'_>) {
+    let key = key(stmt);
+    let done = RUNNING.with(|running| {
+        let mut running = running.borrow_mut();
+        let at = running.iter().rposition(|r| r.key == key)?;
+        Some(running.remove(at))
+    });
+    let Some(Running {
+        started,
+        returned,
+        changed,
+        top: Some(info),
+        ..
+    }) = done
+    else {
+        return;
+    };
+    // `INSERT … RETURNING` both changes and returns its rows: count them once.
+    let rows = if changed > 0 { changed } else { returned };
+    STORE.with(|slot| {
+        if let Some(metrics) = slot.borrow().as_ref() {
+            record_known(metrics, &info, started.elapsed(), rows);
+        }
+    });
+}
+
+/// A row was inserted, updated or deleted in `table`: counted for the top-level statement when
+/// the table is one of its own.
+fn changed(table: &str) {
+    RUNNING.with(|running| {
+        if let Some(top) = running.borrow_mut().first_mut()
+            && top
+                .top
+                .as_ref()
+                .is_some_and(|k| k.fingerprint.tables.iter().any(|t| t == table))
+        {
+            top.changed += 1;
+        }
+    });
 }
 
 /// A statement's fingerprint and its text for samples, worked out once per distinct text.
@@ -118,7 +201,10 @@ fn known(sql: &str) -> Arc<Known> {
 
 /// Records one finished statement that returned or changed `rows` rows.
 pub fn record(metrics: &Metrics, sql: &str, duration: std::time::Duration, rows: u64) {
-    let info = known(sql);
+    record_known(metrics, &known(sql), duration, rows);
+}
+
+fn record_known(metrics: &Metrics, info: &Known, duration: std::time::Duration, rows: u64) {
     let us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
     request_id::with_current(|c| c.tally.add_statement(us));
     if duration >= metrics.config().slow_query_threshold {

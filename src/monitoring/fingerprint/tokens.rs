@@ -107,7 +107,9 @@ pub fn tokenize(sql: &str) -> Vec<Token> {
             continue;
         };
         // SQLite takes a string beside a `.` for a name: `'main'.'notes_fts_data'` (FTS5's own).
-        if c == b'\'' && (b.get(end) == Some(&b'.') || out.last().is_some_and(|t| t.is("."))) {
+        // (`'x'.5` is a string and a number, not a qualified name.)
+        let dot_name = b.get(end) == Some(&b'.') && !b.get(end + 1).is_some_and(u8::is_ascii_digit);
+        if c == b'\'' && (dot_name || out.last().is_some_and(|t| t.is("."))) {
             class = Class::Quoted;
         }
         let text = match class {
