@@ -163,7 +163,11 @@ pub fn statements(report: &Report) -> Markup {
                     tr id=(format!("statement-{}", s.id)) {
                         th.statement scope="row" {
                             strong { (s.name) }
-                            " " span.small { (s.kind.as_str()) " · " (s.tables.join(", ")) " · " code { (s.id) } }
+                            " " span.small {
+                                (s.kind.as_str()) " · "
+                                @if !s.tables.is_empty() { (s.tables.join(", ")) " · " }
+                                code { (s.id) }
+                            }
                             (sql(&s.text))
                         }
                         td.num { (s.calls) }
