@@ -209,6 +209,15 @@ impl Window {
         sum
     }
 
+    /// The durations recorded in the minute starting at `minute`, while it is in the window.
+    pub fn minute(&self, minute: i64) -> Option<&Latency<u32>> {
+        self.slots
+            .iter()
+            .flatten()
+            .find(|s| s.minute == minute)
+            .map(|s| &s.latency)
+    }
+
     /// Bytes held by the window's histograms.
     pub fn footprint(&self) -> usize {
         self.slots

@@ -51,7 +51,7 @@ impl Metrics {
         statements.sort_by_key(|s| std::cmp::Reverse(s.summary.agg.total_us));
         let mut minutes: Vec<Minute> = inner.minutes.iter().copied().collect();
         if let Some(open) = minutes.last_mut() {
-            open.latency = inner.minute_latency.quantiles();
+            open.latency = inner.request_latency(open.minute).quantiles();
             let (waits, wait_us) = pool_totals(&self.pool);
             open.pool_waits = waits.saturating_sub(inner.pool_seen.0);
             open.pool_wait_us = wait_us.saturating_sub(inner.pool_seen.1);
@@ -76,9 +76,18 @@ impl Metrics {
             + inner.minutes.len() * std::mem::size_of::<Minute>();
         Snapshot {
             now_ms,
-            requests: inner
-                .all_requests
-                .summary(OpType::Http, "all requests", now_minute),
+            requests: {
+                let mut all = Summed::default();
+                for stats in inner
+                    .ops
+                    .get(&OpType::Http)
+                    .into_iter()
+                    .flat_map(HashMap::values)
+                {
+                    all.add(stats, now_minute);
+                }
+                all.finish(OpType::Http, "all requests", now_minute)
+            },
             operations,
             statements,
             minutes,

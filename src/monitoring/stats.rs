@@ -140,7 +140,7 @@ pub struct RequestWork {
 pub(crate) struct Stats {
     pub(crate) agg: Aggregate,
     latency: Latency,
-    window: Window,
+    pub(crate) window: Window,
     /// Answers by status class 1xx–5xx (requests).
     classes: [u64; 5],
     /// Statements run by all requests, their maximum in one request, and their time (requests).
@@ -210,6 +210,7 @@ pub(crate) struct Summed<'a> {
     window: WindowSum,
     rows: u64,
     first: Option<&'a Stats>,
+    added: usize,
 }
 
 impl<'a> Summed<'a> {
@@ -222,6 +223,7 @@ impl<'a> Summed<'a> {
         self.window.client_errors += window.client_errors;
         self.rows += stats.rows;
         self.first.get_or_insert(stats);
+        self.added += 1;
     }
 
     pub(crate) fn finish(self, kind: OpType, name: &str, now_minute: i64) -> OpSummary {
@@ -229,7 +231,10 @@ impl<'a> Summed<'a> {
         for (count, bound) in buckets.iter_mut().zip(BUCKETS_US) {
             *count = self.latency.count_at_most(bound);
         }
-        let request = self.first.filter(|_| kind == OpType::Http);
+        // A request's own counts (status classes, statements, sparkline) of one route only.
+        let request = self
+            .first
+            .filter(|_| kind == OpType::Http && self.added == 1);
         OpSummary {
             kind,
             name: name.to_owned(),
@@ -344,8 +349,6 @@ pub(crate) struct Inner {
     pub(crate) ops: HashMap<OpType, HashMap<String, Stats>>,
     pub(crate) statements: HashMap<String, Statement>,
     pub(crate) minutes: VecDeque<Minute>,
-    /// HTTP latency of the newest minute (frozen into it when the next one starts).
-    pub(crate) minute_latency: Latency,
     /// Pool wait counters when the newest minute started.
     pub(crate) pool_seen: (u64, u64),
     pub(crate) samples: VecDeque<Sample>,
@@ -354,8 +357,6 @@ pub(crate) struct Inner {
     pub(crate) memory: VecDeque<MemorySample>,
     pub(crate) views: HashMap<String, [u64; 2]>,
     pub(crate) views_total: [u64; 2],
-    /// Every request together (the summary's rate, error rate and p95).
-    pub(crate) all_requests: Stats,
 }
 
 impl Inner {
@@ -381,18 +382,36 @@ impl Inner {
         }
     }
 
-    /// The minute starting at `minute`, opened (and the previous one closed) if new.
+    /// Every request of the minute starting at `minute`, from the routes' five-minute windows
+    /// (so a request is recorded in one histogram only). Call it while the minute is in them.
+    pub(crate) fn request_latency(&self, minute: i64) -> Latency {
+        let mut all = Latency::default();
+        for stats in self
+            .ops
+            .get(&OpType::Http)
+            .into_iter()
+            .flat_map(HashMap::values)
+        {
+            if let Some(latency) = stats.window.minute(minute) {
+                all.merge(latency);
+            }
+        }
+        all
+    }
+
+    /// The minute starting at `minute`, opened (and the previous one closed) if new. Call it
+    /// before recording into a window, so the closing minute is still there to read.
     pub(crate) fn minute(&mut self, minute: i64, pool: &PoolCounters) -> &mut Minute {
         if self.minutes.back().is_none_or(|m| m.minute != minute) {
             let seen = pool_totals(pool);
             let (waits, wait_us) = self.pool_seen;
-            let latency = self.minute_latency.quantiles();
-            if let Some(last) = self.minutes.back_mut() {
-                last.latency = latency;
-                last.pool_waits = seen.0.saturating_sub(waits);
-                last.pool_wait_us = seen.1.saturating_sub(wait_us);
+            if let Some(last) = self.minutes.back().map(|m| m.minute) {
+                let latency = self.request_latency(last).quantiles();
+                let closed = self.minutes.back_mut().expect("just seen");
+                closed.latency = latency;
+                closed.pool_waits = seen.0.saturating_sub(waits);
+                closed.pool_wait_us = seen.1.saturating_sub(wait_us);
             }
-            self.minute_latency.clear();
             self.pool_seen = seen;
             self.minutes.push_back(Minute {
                 minute,

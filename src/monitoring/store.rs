@@ -30,6 +30,14 @@ const SLOW_KEPT: usize = 50;
 /// Distinct statement fingerprints kept; later ones are counted under one "other" entry.
 pub const STATEMENTS_KEPT: usize = 256;
 
+/// The part of a record worked out before taking the lock.
+struct Begun {
+    minute: i64,
+    us: u64,
+    admission: Option<Admission>,
+    sample: Option<Sample>,
+}
+
 /// Where the store reads the time: Unix milliseconds.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
@@ -137,22 +145,32 @@ impl Metrics {
         }
     }
 
-    /// The sample of an admitted record (built outside the lock).
-    fn sample(
+    /// What every record starts with, outside the lock: the time, its minute, the duration
+    /// in µs, and the sample if the record is admitted (only then are `name` and `metadata`
+    /// built).
+    fn begin(
         &self,
         kind: OpType,
-        name: &str,
-        now_ms: i64,
+        forced: bool,
         duration: Duration,
-        metadata: Metadata,
-    ) -> Sample {
-        Sample {
+        name: impl FnOnce() -> String,
+        metadata: impl FnOnce() -> Metadata,
+    ) -> Begun {
+        let now = self.now_ms();
+        let admission = self.admit(kind, forced);
+        let sample = admission.map(|_| Sample {
             kind,
-            name: name.to_owned(),
-            timestamp_ms: now_ms,
+            name: name(),
+            timestamp_ms: now,
             duration_ms: duration.as_secs_f64() * 1000.0,
             process_id: self.process_id,
-            metadata,
+            metadata: metadata(),
+        });
+        Begun {
+            minute: now / 60_000 * 60,
+            us: micros(duration),
+            admission,
+            sample,
         }
     }
 
@@ -183,18 +201,19 @@ impl Metrics {
         if !self.config.enabled {
             return None;
         }
-        let now = self.now_ms();
-        let minute = now / 60_000 * 60;
-        let admission = self.admit(kind, forced || error);
-        let sample = admission.map(|_| self.sample(kind, name, now, duration, metadata()));
-        let us = micros(duration);
+        let Begun {
+            minute,
+            us,
+            admission,
+            sample,
+        } = self.begin(
+            kind,
+            forced || error,
+            duration,
+            || name.to_owned(),
+            metadata,
+        );
         let mut inner = self.lock();
-        let stats = inner.stats(kind, name);
-        if kind == OpType::Business {
-            stats.count(error);
-        } else {
-            stats.add(minute, us, error, false);
-        }
         let m = inner.minute(minute, &self.pool);
         m.errors += u64::from(error);
         match kind {
@@ -204,6 +223,12 @@ impl Metrics {
                 m.database_us += us;
             }
             _ => {}
+        }
+        let stats = inner.stats(kind, name);
+        if kind == OpType::Business {
+            stats.count(error);
+        } else {
+            stats.add(minute, us, error, false);
         }
         if let Some(sample) = sample {
             self.keep(&mut inner, sample, false);
@@ -251,24 +276,22 @@ impl Metrics {
         if !self.config.enabled {
             return None;
         }
-        let now = self.now_ms();
-        let minute = now / 60_000 * 60;
         let (error, client_error) = (status >= 500, (400..500).contains(&status));
-        let admission = self.admit(OpType::Http, error);
-        let sample = admission.map(|_| self.sample(OpType::Http, name, now, duration, metadata()));
-        let us = micros(duration);
+        let Begun {
+            minute,
+            us,
+            admission,
+            sample,
+        } = self.begin(OpType::Http, error, duration, || name.to_owned(), metadata);
         let mut inner = self.lock();
-        let stats = inner.stats(OpType::Http, name);
-        stats.add(minute, us, error, client_error);
-        stats.add_request(minute, us, status, work);
-        inner.all_requests.add(minute, us, error, client_error);
         let m = inner.minute(minute, &self.pool);
         m.http += 1;
         m.http_client_errors += u64::from(client_error);
         m.http_server_errors += u64::from(error);
         m.errors += u64::from(error);
-        // After the minute is opened: opening a new one freezes and clears this histogram.
-        inner.minute_latency.record(us);
+        let stats = inner.stats(OpType::Http, name);
+        stats.add(minute, us, error, client_error);
+        stats.add_request(minute, us, status, work);
         if let Some((path, bot)) = view {
             inner.count_view(path, bot);
         }
@@ -290,14 +313,19 @@ impl Metrics {
         if !self.config.enabled {
             return None;
         }
-        let now = self.now_ms();
-        let minute = now / 60_000 * 60;
         let slow = duration >= self.config.slow_query_threshold;
-        let admission = self.admit(OpType::Database, slow);
-        let name = fingerprint.name();
-        let sample =
-            admission.map(|_| self.sample(OpType::Database, &name, now, duration, metadata()));
-        let us = micros(duration);
+        let Begun {
+            minute,
+            us,
+            admission,
+            sample,
+        } = self.begin(
+            OpType::Database,
+            slow,
+            duration,
+            || fingerprint.name(),
+            metadata,
+        );
         let mut inner = self.lock();
         let kept = inner.statements.len() < STATEMENTS_KEPT;
         let key = if kept || inner.statements.contains_key(&fingerprint.id) {
