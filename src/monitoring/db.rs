@@ -90,14 +90,21 @@ fn hook(event: TraceEvent<'_>) {
         // that fired it, whose clock keeps running.
         TraceEvent::Stmt(_, sql) if sql.starts_with("--") => {}
         TraceEvent::Stmt(stmt, _) => started(&stmt),
-        TraceEvent::Row(stmt) => {
-            let key = key(&stmt);
-            RUNNING.with(|running| {
-                if let Some(r) = running.borrow_mut().iter_mut().rev().find(|r| r.key == key) {
-                    r.returned += 1;
+        TraceEvent::Row(stmt) => RUNNING.with(|running| {
+            let mut running = running.borrow_mut();
+            // Usually one statement runs: no need to work out which one (a row event per row).
+            let row_of = match running.len() {
+                0 => None,
+                1 => running.first_mut(),
+                _ => {
+                    let key = key(&stmt);
+                    running.iter_mut().rev().find(|r| r.key == key)
                 }
-            });
-        }
+            };
+            if let Some(r) = row_of {
+                r.returned += 1;
+            }
+        }),
         TraceEvent::Profile(stmt, _) => finished(&stmt),
         _ => {}
     }
