@@ -15,11 +15,10 @@ impl Metrics {
         let now_ms = self.now_ms();
         let now_minute = now_ms / 60_000 * 60;
         let inner = self.lock();
-        let mut operations: Vec<OpSummary> = inner
-            .ops
+        let mut operations: Vec<OpSummary> = OpType::ALL
             .iter()
-            .flat_map(|(kind, names)| {
-                names
+            .flat_map(|kind| {
+                inner.ops[*kind as usize]
                     .iter()
                     .map(move |(name, stats)| stats.summary(*kind, name, now_minute))
             })
@@ -68,8 +67,8 @@ impl Metrics {
         views.sort_by(|a, b| (b.views, b.bot_views, &a.path).cmp(&(a.views, a.bot_views, &b.path)));
         let footprint = inner
             .ops
-            .values()
-            .flat_map(HashMap::values)
+            .iter()
+            .flat_map(|named| named.values())
             .chain(inner.statements.values().map(|s| &s.stats))
             .map(Stats::footprint)
             .sum::<usize>()
@@ -78,12 +77,7 @@ impl Metrics {
             now_ms,
             requests: {
                 let mut all = Summed::default();
-                for stats in inner
-                    .ops
-                    .get(&OpType::Http)
-                    .into_iter()
-                    .flat_map(HashMap::values)
-                {
+                for stats in inner.ops[OpType::Http as usize].values() {
                     all.add(stats, now_minute);
                 }
                 all.finish(OpType::Http, "all requests", now_minute)

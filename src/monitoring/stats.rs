@@ -344,10 +344,63 @@ pub(crate) struct Statement {
     pub(crate) stats: Stats,
 }
 
+/// Items by name, found with one hash of the name (a map to their place in a list), since a
+/// record looks one up on every request and statement.
+#[derive(Debug)]
+pub(crate) struct Named<T> {
+    places: HashMap<String, usize>,
+    items: Vec<(String, T)>,
+}
+
+impl<T> Default for Named<T> {
+    fn default() -> Self {
+        Named {
+            places: HashMap::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T> Named<T> {
+    /// The item called `name`, made by `make` on first use (the name is copied only then).
+    pub(crate) fn get_or_insert_with(&mut self, name: &str, make: impl FnOnce() -> T) -> &mut T {
+        let place = match self.places.get(name) {
+            Some(&place) => place,
+            None => {
+                self.items.push((name.to_owned(), make()));
+                self.places.insert(name.to_owned(), self.items.len() - 1);
+                self.items.len() - 1
+            }
+        };
+        &mut self.items[place].1
+    }
+
+    /// Whether an item is called `name`.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.places.contains_key(name)
+    }
+
+    /// How many items there are.
+    pub(crate) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Every item with its name, in the order they were first used.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.items.iter().map(|(name, item)| (name.as_str(), item))
+    }
+
+    /// Every item.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &T> {
+        self.items.iter().map(|(_, item)| item)
+    }
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct Inner {
-    pub(crate) ops: HashMap<OpType, HashMap<String, Stats>>,
-    pub(crate) statements: HashMap<String, Statement>,
+    /// Per type (indexed by [`OpType`]), per name.
+    pub(crate) ops: [Named<Stats>; 4],
+    pub(crate) statements: Named<Statement>,
     pub(crate) minutes: VecDeque<Minute>,
     /// Pool wait counters when the newest minute started.
     pub(crate) pool_seen: (u64, u64),
@@ -362,11 +415,7 @@ pub(crate) struct Inner {
 impl Inner {
     /// The statistics of (kind, name), created on first use (the name is copied only then).
     pub(crate) fn stats(&mut self, kind: OpType, name: &str) -> &mut Stats {
-        let by_name = self.ops.entry(kind).or_default();
-        if !by_name.contains_key(name) {
-            by_name.insert(name.to_owned(), Stats::default());
-        }
-        by_name.get_mut(name).expect("inserted above")
+        self.ops[kind as usize].get_or_insert_with(name, Stats::default)
     }
 
     /// Counts a page view; pages past [`PAGES_KEPT`] count only in the totals.
@@ -386,12 +435,7 @@ impl Inner {
     /// (so a request is recorded in one histogram only). Call it while the minute is in them.
     pub(crate) fn request_latency(&self, minute: i64) -> Latency {
         let mut all = Latency::default();
-        for stats in self
-            .ops
-            .get(&OpType::Http)
-            .into_iter()
-            .flat_map(HashMap::values)
-        {
+        for stats in self.ops[OpType::Http as usize].values() {
             if let Some(latency) = stats.window.minute(minute) {
                 all.merge(latency);
             }

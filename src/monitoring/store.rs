@@ -327,27 +327,21 @@ impl Metrics {
             metadata,
         );
         let mut inner = self.lock();
-        let kept = inner.statements.len() < STATEMENTS_KEPT;
-        let key = if kept || inner.statements.contains_key(&fingerprint.id) {
+        let key = if inner.statements.len() < STATEMENTS_KEPT
+            || inner.statements.contains(&fingerprint.id)
+        {
             fingerprint.id.as_str()
         } else {
             OVERFLOW_ID
         };
-        if !inner.statements.contains_key(key) {
-            let fingerprint = if key == OVERFLOW_ID {
+        let statement = inner.statements.get_or_insert_with(key, || Statement {
+            fingerprint: if key == OVERFLOW_ID {
                 Arc::new(overflow_fingerprint())
             } else {
                 fingerprint.clone()
-            };
-            inner.statements.insert(
-                key.to_owned(),
-                Statement {
-                    fingerprint,
-                    stats: Stats::default(),
-                },
-            );
-        }
-        let statement = inner.statements.get_mut(key).expect("inserted above");
+            },
+            stats: Stats::default(),
+        });
         statement.stats.add(minute, us, false, false);
         statement.stats.add_rows(rows);
         let m = inner.minute(minute, &self.pool);
