@@ -11,6 +11,7 @@ pub mod fingerprint;
 pub mod health;
 pub mod histogram;
 pub mod http;
+mod inner;
 pub mod memory;
 pub mod prometheus;
 pub mod records;

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::fingerprint::Fingerprint;
+use super::inner::pool_totals;
 use super::records::{MemorySample, OpType, Sample};
-use super::stats::{Minute, OpSummary, Stats, Summed, pool_totals};
+use super::stats::{Minute, OpSummary, Stats, Summed};
 use super::store::Metrics;
 
 impl Metrics {

@@ -17,12 +17,13 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use super::fingerprint::Fingerprint;
+use super::inner::{Inner, Statement};
 use super::records::{MemorySample, Metadata, OpType, Sample};
+use super::stats::Stats;
 pub use super::stats::{
     Aggregate, BUCKETS_US, MINUTES_KEPT, Minute, OpSummary, PAGES_KEPT, PoolCounters, RequestWork,
     SparkPoint, WindowSummary,
 };
-use super::stats::{Inner, Statement, Stats};
 use crate::config::MetricsConfig;
 
 /// Slow statements kept for the dashboard's list.
