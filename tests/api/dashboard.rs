@@ -446,9 +446,24 @@ fn routes_show_rate_errors_and_percentiles_and_flag_many_statements_per_request(
     }
     let spark = select(&doc, "#routes svg.sparkline[role=img]");
     assert_eq!(spark.len(), 3);
+    // Slowest route first; its sparkline says when its slowest request was, draws that as a
+    // line over the request bars and titles every minute for hover.
     assert_eq!(
         spark[0].value().attr("aria-label"),
-        Some("Last hour: 20 requests, at most 20 a minute, 0 answered 5xx")
+        Some(
+            "Last hour: 20 requests, at most 20 a minute, 0 answered 5xx; \
+             slowest request 5.00 ms at 00:10"
+        )
+    );
+    let titles = spark[0]
+        .select(&scraper::Selector::parse("g > title").unwrap())
+        .count();
+    assert_eq!(titles, 60);
+    assert!(
+        spark[0]
+            .select(&scraper::Selector::parse("polyline.slowest").unwrap())
+            .next()
+            .is_some()
     );
 }
 

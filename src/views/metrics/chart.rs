@@ -347,21 +347,58 @@ fn legend(chart: &Chart<'_>) -> Markup {
     }
 }
 
-/// A route's last hour in a table cell: requests per minute as bars, 5xx answers over them.
-pub fn sparkline(points: &[(u64, u64)], label: &str) -> Markup {
-    let max = points.iter().map(|p| p.0).max().unwrap_or(0).max(1) as f64;
+/// One minute of a sparkline.
+#[derive(Debug, Clone)]
+pub struct SparkMinute {
+    /// Requests.
+    pub requests: u64,
+    /// 5xx answers.
+    pub errors: u64,
+    /// The slowest request, ms.
+    pub slowest_ms: f64,
+    /// What hovering the minute shows.
+    pub title: String,
+}
+
+/// An hour in 120 × 24: a bar per minute for requests (5xx in red over them) and a line for the
+/// slowest request of each minute, scaled to its own peak, so a route's slowness shows since
+/// when. Hovering a minute shows its `title`.
+pub fn sparkline(points: &[SparkMinute], label: &str) -> Markup {
+    let max = points.iter().map(|p| p.requests).max().unwrap_or(0).max(1) as f64;
     let h = |n: u64| (n as f64 / max * 22.0).max(1.0);
+    let slot = 120.0 / points.len().max(1) as f64;
+    let slowest = points.iter().map(|p| p.slowest_ms).fold(0.0_f64, f64::max);
+    let line = points
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.requests > 0 && slowest > 0.0)
+        .map(|(i, p)| {
+            format!(
+                "{},{}",
+                px(i as f64 * slot + slot / 2.0),
+                px(23.0 - p.slowest_ms / slowest * 21.0)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     html! {
         svg.sparkline viewBox="0 0 120 24" preserveAspectRatio="none" role="img" aria-label=(label) {
             line.axis x1="0" x2="120" y1="23.5" y2="23.5" {}
-            @for (i, (requests, errors)) in points.iter().enumerate() {
-                @let x = i as f64 * 120.0 / points.len().max(1) as f64;
-                @if *requests > 0 {
-                    rect.s-main x=(px(x)) width="1.6" y=(px(24.0 - h(*requests))) height=(px(h(*requests))) {}
+            @for (i, p) in points.iter().enumerate() {
+                @let x = i as f64 * slot;
+                g {
+                    title { (p.title) }
+                    rect.hit x=(px(x)) width=(px(slot)) y="0" height="24" {}
+                    @if p.requests > 0 {
+                        rect.s-main x=(px(x)) width="1.6" y=(px(24.0 - h(p.requests))) height=(px(h(p.requests))) {}
+                    }
+                    @if p.errors > 0 {
+                        rect.s-bad x=(px(x)) width="1.6" y=(px(24.0 - h(p.errors))) height=(px(h(p.errors))) {}
+                    }
                 }
-                @if *errors > 0 {
-                    rect.s-bad x=(px(x)) width="1.6" y=(px(24.0 - h(*errors))) height=(px(h(*errors))) {}
-                }
+            }
+            @if !line.is_empty() {
+                polyline.slowest points=(line) vector-effect="non-scaling-stroke" {}
             }
         }
     }

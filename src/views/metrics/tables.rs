@@ -4,8 +4,8 @@
 
 use maud::{Markup, html};
 
-use super::chart::{share_bar, sparkline};
-use super::units::{ms, percent, rate};
+use super::chart::{SparkMinute, share_bar, sparkline};
+use super::units::{hhmm, ms, percent, rate};
 use crate::monitoring::OpType;
 use crate::monitoring::report::{Report, Route};
 
@@ -63,7 +63,15 @@ fn ms_or_dash(value: f64, count: u64) -> String {
 /// Rate, errors and duration per route (RED), with statements per request and the last hour.
 pub fn routes(report: &Report) -> Markup {
     let mut routes: Vec<&Route> = report.routes.iter().collect();
-    routes.sort_by(|a, b| (b.requests, &a.name).cmp(&(a.requests, &b.name)));
+    // Slowest first: the p95 of the last five minutes, or since start for a quiet route.
+    let p95 = |r: &Route| {
+        if r.last_5m.requests > 0 {
+            r.last_5m.latency.p95_ms
+        } else {
+            r.since_start.p95_ms
+        }
+    };
+    routes.sort_by(|a, b| p95(b).total_cmp(&p95(a)).then_with(|| a.name.cmp(&b.name)));
     let table = html! {
         table.metrics-table #routes {
             thead {
@@ -80,7 +88,7 @@ pub fn routes(report: &Report) -> Markup {
                     th.num scope="col" { "SQL per request" }
                     th.num scope="col" { "Most SQL" }
                     th.num scope="col" { "SQL ms per request" }
-                    th scope="col" { "Last hour" }
+                    th scope="col" { "Last hour (bars: requests; line: slowest)" }
                 }
             }
             tbody {
@@ -113,7 +121,8 @@ pub fn routes(report: &Report) -> Markup {
         section.panel.panel-wide #routes-panel {
             h2 { "Routes" }
             p.small {
-                "Rate, 4xx, 5xx and percentiles over the last five minutes; the rest since start. "
+                "Slowest first (p95). Rate, 4xx, 5xx and percentiles over the last five minutes; the \
+                 rest since start. "
                 strong.flag { "N+1?" } " marks a route whose requests run "
                 (MANY_STATEMENTS) " or more SQL statements on average, or whose busiest request ran "
                 "at least three times the mean."
@@ -128,16 +137,40 @@ pub fn routes(report: &Report) -> Markup {
 
 /// A route's sparkline with a sentence for screen readers.
 fn route_sparkline(route: &Route) -> Markup {
-    let points: Vec<(u64, u64)> = route
+    let points: Vec<SparkMinute> = route
         .sparkline
         .iter()
-        .map(|p| (p.requests, p.errors))
+        .map(|p| SparkMinute {
+            requests: p.requests,
+            errors: p.errors,
+            slowest_ms: p.max_us as f64 / 1000.0,
+            title: if p.requests == 0 {
+                format!("{}: no requests", hhmm(p.minute))
+            } else {
+                format!(
+                    "{}: {} requests, {} 5xx, mean {} ms, slowest {} ms",
+                    hhmm(p.minute),
+                    p.requests,
+                    p.errors,
+                    ms(p.mean_us as f64 / 1000.0),
+                    ms(p.max_us as f64 / 1000.0)
+                )
+            },
+        })
         .collect();
-    let total: u64 = points.iter().map(|p| p.0).sum();
-    let peak = points.iter().map(|p| p.0).max().unwrap_or(0);
-    let errors: u64 = points.iter().map(|p| p.1).sum();
-    let label =
+    let total: u64 = points.iter().map(|p| p.requests).sum();
+    let peak = points.iter().map(|p| p.requests).max().unwrap_or(0);
+    let errors: u64 = points.iter().map(|p| p.errors).sum();
+    let slowest = route.sparkline.iter().max_by_key(|p| p.max_us);
+    let mut label =
         format!("Last hour: {total} requests, at most {peak} a minute, {errors} answered 5xx");
+    if let Some(p) = slowest.filter(|p| p.requests > 0) {
+        label.push_str(&format!(
+            "; slowest request {} ms at {}",
+            ms(p.max_us as f64 / 1000.0),
+            hhmm(p.minute)
+        ));
+    }
     sparkline(&points, &label)
 }
 
