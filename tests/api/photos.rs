@@ -211,3 +211,170 @@ fn what_does_not_decode_is_refused() {
         Err(PhotoError::Undecodable { kind: "PNG", .. })
     ));
 }
+
+// Over real HTTP: the media endpoint, Micropub's multipart `photo`, refusals, the start-up pass.
+
+use reqwest::multipart::{Form, Part};
+use reqwest::{Response, StatusCode};
+use sha2::Digest;
+
+use crate::helpers::{TestApp, config_for, location, spawn_app_in, spawn_app_with};
+use crate::peers::{Advertise, Peer};
+
+/// An app owned by a peer, and a token with the `create` and `media` scopes.
+async fn micropub_app() -> (TestApp, Peer, String) {
+    let peer = Peer::start(Advertise::Html).await;
+    let me = peer.me();
+    let app = spawn_app_with(&[("ADMIN_ME", me.as_str())]).await;
+    let token = peer.issue_token("create media");
+    (app, peer, token)
+}
+
+async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>) -> Response {
+    app.client
+        .post(app.url("/micropub/media"))
+        .bearer_auth(token)
+        .multipart(Form::new().part("file", Part::bytes(bytes).file_name("photo.jpg")))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The served file at a `/media/` URL: its bytes, checked to carry the strong ETag of them.
+async fn served(app: &TestApp, url: &str) -> (String, Vec<u8>) {
+    let path = &url[url.find("/media/").unwrap()..];
+    let res = app.get(path).await;
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let sha = hex::encode(sha2::Sha256::digest(&bytes));
+    assert_eq!(etag, format!("\"{sha}\""));
+    (content_type, bytes)
+}
+
+#[tokio::test]
+async fn the_media_endpoint_serves_a_phone_jpeg_without_gps_and_upright() {
+    let (app, _peer, token) = micropub_app().await;
+    let original = fx::jpeg(6);
+    assert!(exif_of(&original).is_some());
+    let res = upload(&app, &token, original).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (content_type, bytes) = served(&app, &location(&res)).await;
+    assert_eq!(content_type, "image/jpeg");
+    assert!(exif_of(&bytes).is_none(), "EXIF served");
+    assert!(!contains(&bytes, b"GPS") && !contains(&bytes, XMP) && !contains(&bytes, COMMENT));
+    assert_eq!(icc_of(&bytes, ImageFormat::Jpeg), Some(fx::icc()));
+    assert_oriented(&decode(&bytes), 6, false);
+    let dimensions: (u32, u32) = app
+        .state
+        .db
+        .pool
+        .get()
+        .unwrap()
+        .query_row("SELECT width, height FROM media", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(dimensions, (H, W), "stored as displayed");
+}
+
+#[tokio::test]
+async fn a_photo_posted_with_a_note_is_cleaned_too() {
+    let (app, _peer, token) = micropub_app().await;
+    let form = Form::new()
+        .text("h", "entry")
+        .text("content", "From my balcony")
+        .part("photo", Part::bytes(fx::png(8)).file_name("balcony.png"))
+        .part("photo", Part::bytes(fx::webp(3)).file_name("street.webp"));
+    let res = app
+        .client
+        .post(app.url("/micropub"))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let note = url::Url::parse(&location(&res)).unwrap();
+    let page = app.get_html(note.path(), StatusCode::OK).await;
+    let photos: Vec<String> = crate::helpers::select(&page, ".u-photo")
+        .iter()
+        .map(|e| e.value().attr("src").unwrap().to_owned())
+        .collect();
+    assert_eq!(photos.len(), 2, "{photos:?}");
+    for (url, (orientation, format)) in photos.iter().zip([(8, ImageFormat::Png), (3, ImageFormat::WebP)]) {
+        let (_, bytes) = served(&app, url).await;
+        assert!(exif_of(&bytes).is_none() && !contains(&bytes, XMP), "{url}");
+        assert_eq!(icc_of(&bytes, format), Some(fx::icc()));
+        assert_oriented(&decode(&bytes), orientation, true);
+    }
+}
+
+#[tokio::test]
+async fn a_decompression_bomb_is_413_and_garbage_is_400() {
+    let (app, _peer, token) = micropub_app().await;
+    let res = upload(&app, &token, huge_jpeg()).await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("20000 × 20000 pixels; the limit is 40 megapixels"),
+        "{body}"
+    );
+    let mut garbage = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\0".to_vec();
+    garbage.extend_from_slice(&[0x42; 64]);
+    let res = upload(&app, &token, garbage).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("looks like a JPEG image but cannot be read"), "{body}");
+    let stored: i64 = app
+        .state
+        .db
+        .pool
+        .get()
+        .unwrap()
+        .query_row("SELECT count(*) FROM media", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+/// Media stored before this change carried GPS: the next start cleans them (new bytes, new
+/// ETag, width and height) and marks them, so a later start leaves them alone.
+#[tokio::test]
+async fn media_stored_before_are_cleaned_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = "0123456789abcdef0123456789abcdef.jpg";
+    let original = fx::jpeg(6);
+    {
+        let app = starpunk::startup::Application::build(config_for(dir.path(), &[])).unwrap();
+        let old_sha = hex::encode(sha2::Sha256::digest(&original));
+        app.state()
+            .db
+            .pool
+            .get()
+            .unwrap()
+            .execute(
+                "INSERT INTO media (name, content_type, size, sha256, data, created_at) \
+                 VALUES (?1, 'image/jpeg', ?2, ?3, ?4, 0)",
+                rusqlite::params![name, original.len() as i64, old_sha, original],
+            )
+            .unwrap();
+    }
+    let app = spawn_app_in(dir, &[]).await;
+    let (_, bytes) = served(&app, &format!("/media/{name}")).await;
+    assert!(exif_of(&bytes).is_none(), "GPS still served after the start-up pass");
+    assert_oriented(&decode(&bytes), 6, false);
+    let row: (i64, u32, u32, i64) = app
+        .state
+        .db
+        .pool
+        .get()
+        .unwrap()
+        .query_row(
+            "SELECT clean_version, width, height, size FROM media WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(row, (photo::CLEAN_VERSION, H, W, bytes.len() as i64));
+}
