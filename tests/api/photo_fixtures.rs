@@ -201,7 +201,12 @@ pub fn gif() -> Vec<u8> {
         encoder.encode_frames(frames).unwrap();
     }
     let packed = plain[10];
-    let start = 13 + if packed & 0x80 != 0 { 3 << ((packed & 7) + 1) } else { 0 };
+    let start = 13
+        + if packed & 0x80 != 0 {
+            3 << ((packed & 7) + 1)
+        } else {
+            0
+        };
     let mut comment = vec![0x21, 0xFE, u8::try_from(COMMENT.len()).unwrap()];
     comment.extend_from_slice(COMMENT);
     comment.push(0);
@@ -211,7 +216,13 @@ pub fn gif() -> Vec<u8> {
         xmp.extend_from_slice(piece);
     }
     xmp.push(0);
-    [plain[..start].to_vec(), comment, xmp, plain[start..].to_vec()].concat()
+    [
+        plain[..start].to_vec(),
+        comment,
+        xmp,
+        plain[start..].to_vec(),
+    ]
+    .concat()
 }
 
 /// What a real EXIF reader finds in a file: `None` when it has no EXIF at all.

@@ -64,7 +64,10 @@ fn assert_oriented(image: &DynamicImage, orientation: u16, exact: bool) {
             .iter()
             .zip(got)
             .all(|(e, g)| if exact { *e == g } else { e.abs_diff(g) <= 48 });
-        assert!(close, "orientation {orientation}: ({x}, {y}) is {got:?}, expected {expected:?}");
+        assert!(
+            close,
+            "orientation {orientation}: ({x}, {y}) is {got:?}, expected {expected:?}"
+        );
     }
 }
 
@@ -76,7 +79,10 @@ fn the_fixtures_carry_gps_for_a_real_exif_reader() {
         let latitude = exif
             .get_field(exif::Tag::GPSLatitude, exif::In::PRIMARY)
             .expect("GPSLatitude");
-        assert_eq!(latitude.display_value().to_string(), "52 deg 22 min 1.5 sec");
+        assert_eq!(
+            latitude.display_value().to_string(),
+            "52 deg 22 min 1.5 sec"
+        );
         let make = exif.get_field(exif::Tag::Make, exif::In::PRIMARY).unwrap();
         assert_eq!(make.display_value().to_string(), "\"Phone\"");
         let orientation = exif.get_field(exif::Tag::Orientation, exif::In::PRIMARY);
@@ -118,7 +124,10 @@ fn an_upright_jpeg_is_rewritten_losslessly() {
     let original = fx::jpeg(1);
     let clean = photo::sanitize(&original, Limits::default()).unwrap();
     assert_eq!(decode(&clean.bytes).to_rgb8(), decode(&original).to_rgb8());
-    assert_eq!(decode(&clean.bytes).to_rgb8(), decode(&fx::plain_jpeg()).to_rgb8());
+    assert_eq!(
+        decode(&clean.bytes).to_rgb8(),
+        decode(&fx::plain_jpeg()).to_rgb8()
+    );
     assert!(clean.bytes.len() < original.len());
     assert!(contains(&clean.bytes, b"JFIF\0"), "APP0 stays");
 }
@@ -141,8 +150,14 @@ fn an_animated_gif_keeps_its_animation_and_loses_comment_and_xmp() {
     assert_eq!(clean.content_type, "image/gif");
     assert!(!contains(&clean.bytes, COMMENT));
     assert!(!contains(&clean.bytes, b"XMP DataXMP"));
-    assert!(contains(&clean.bytes, b"NETSCAPE2.0"), "the loop count stays");
-    assert_eq!(clean.bytes.len(), original.len() - COMMENT.len() - XMP.len() - 20);
+    assert!(
+        contains(&clean.bytes, b"NETSCAPE2.0"),
+        "the loop count stays"
+    );
+    assert_eq!(
+        clean.bytes.len(),
+        original.len() - COMMENT.len() - XMP.len() - 20
+    );
     let frames = |bytes: &[u8]| {
         image::codecs::gif::GifDecoder::new(Cursor::new(bytes.to_vec()))
             .unwrap()
@@ -180,7 +195,14 @@ fn decoding_is_bounded_by_a_pixel_count() {
     );
     // The limit is the pixel count, in every format.
     let small = Limits { max_pixels: 1000 };
-    for bytes in [fx::jpeg(1), fx::jpeg(6), fx::png(1), fx::png(6), fx::webp(1), fx::webp(6)] {
+    for bytes in [
+        fx::jpeg(1),
+        fx::jpeg(6),
+        fx::png(1),
+        fx::png(6),
+        fx::webp(1),
+        fx::webp(6),
+    ] {
         assert_eq!(
             photo::sanitize(&bytes, small),
             Err(PhotoError::TooManyPixels {
@@ -193,7 +215,11 @@ fn decoding_is_bounded_by_a_pixel_count() {
     let tiny = Limits { max_pixels: 47 };
     assert!(matches!(
         photo::sanitize(&fx::gif(), tiny),
-        Err(PhotoError::TooManyPixels { width: 8, height: 6, .. })
+        Err(PhotoError::TooManyPixels {
+            width: 8,
+            height: 6,
+            ..
+        })
     ));
 }
 
@@ -202,7 +228,10 @@ fn what_does_not_decode_is_refused() {
     let mut garbage = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\0".to_vec();
     garbage.extend_from_slice(&[0x42; 64]);
     let e = photo::sanitize(&garbage, Limits::default()).unwrap_err();
-    assert!(matches!(e, PhotoError::Undecodable { kind: "JPEG", .. }), "{e:?}");
+    assert!(
+        matches!(e, PhotoError::Undecodable { kind: "JPEG", .. }),
+        "{e:?}"
+    );
     // A PNG cut in the middle of its pixels.
     let png = fx::png(1);
     let cut = &png[..png.len() - 40];
@@ -303,7 +332,10 @@ async fn a_photo_posted_with_a_note_is_cleaned_too() {
         .map(|e| e.value().attr("src").unwrap().to_owned())
         .collect();
     assert_eq!(photos.len(), 2, "{photos:?}");
-    for (url, (orientation, format)) in photos.iter().zip([(8, ImageFormat::Png), (3, ImageFormat::WebP)]) {
+    for (url, (orientation, format)) in photos
+        .iter()
+        .zip([(8, ImageFormat::Png), (3, ImageFormat::WebP)])
+    {
         let (_, bytes) = served(&app, url).await;
         assert!(exif_of(&bytes).is_none() && !contains(&bytes, XMP), "{url}");
         assert_eq!(icc_of(&bytes, format), Some(fx::icc()));
@@ -326,7 +358,10 @@ async fn a_decompression_bomb_is_413_and_garbage_is_400() {
     let res = upload(&app, &token, garbage).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     let body = res.text().await.unwrap();
-    assert!(body.contains("looks like a JPEG image but cannot be read"), "{body}");
+    assert!(
+        body.contains("looks like a JPEG image but cannot be read"),
+        "{body}"
+    );
     let stored: i64 = app
         .state
         .db
@@ -362,7 +397,10 @@ async fn media_stored_before_are_cleaned_at_the_next_start() {
     }
     let app = spawn_app_in(dir, &[]).await;
     let (_, bytes) = served(&app, &format!("/media/{name}")).await;
-    assert!(exif_of(&bytes).is_none(), "GPS still served after the start-up pass");
+    assert!(
+        exif_of(&bytes).is_none(),
+        "GPS still served after the start-up pass"
+    );
     assert_oriented(&decode(&bytes), 6, false);
     let row: (i64, u32, u32, i64) = app
         .state
@@ -377,4 +415,23 @@ async fn media_stored_before_are_cleaned_at_the_next_start() {
         )
         .unwrap();
     assert_eq!(row, (photo::CLEAN_VERSION, H, W, bytes.len() as i64));
+}
+
+/// `starpunk import` cleans the files it reads like uploads.
+#[tokio::test]
+async fn imported_media_are_cleaned() {
+    let export = tempfile::tempdir().unwrap();
+    std::fs::create_dir(export.path().join("media")).unwrap();
+    let name = "0123456789abcdef0123456789abcdef.jpg";
+    std::fs::write(export.path().join("media").join(name), fx::jpeg(6)).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let app = starpunk::startup::Application::build(config_for(data.path(), &[])).unwrap();
+    let mut conn = app.state().db.pool.get().unwrap();
+    let summary =
+        starpunk::cli::transfer::import(&mut conn, export.path(), &mut |_, _| {}).unwrap();
+    assert_eq!(summary.media, 1);
+    let stored = starpunk::db::media::by_name(&conn, name).unwrap().unwrap();
+    assert!(exif_of(&stored.data).is_none());
+    assert_eq!(stored.dimensions, Some((H, W)));
+    assert_oriented(&decode(&stored.data), 6, false);
 }

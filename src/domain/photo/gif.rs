@@ -41,11 +41,9 @@ pub(super) fn rewrite(bytes: &[u8]) -> Result<Rewritten, &'static str> {
                 let keep = match label {
                     // Graphic control (frame delay, transparency) and plain text.
                     0xF9 | 0x01 => true,
-                    0xFF => bytes
-                        .get(pos + 2..pos + 14)
-                        .is_some_and(|id| {
-                            id[0] == 11 && KEPT_APPLICATIONS.iter().any(|k| k[..] == id[1..])
-                        }),
+                    0xFF => bytes.get(pos + 2..pos + 14).is_some_and(|id| {
+                        id[0] == 11 && KEPT_APPLICATIONS.iter().any(|k| k[..] == id[1..])
+                    }),
                     _ => false,
                 };
                 if keep {
@@ -115,8 +113,16 @@ mod tests {
         ]
         .concat();
         let rewritten = rewrite(&file).unwrap();
-        let expected = [header, netscape, control.clone(), frame.clone(), control, frame, vec![0x3B]]
-            .concat();
+        let expected = [
+            header,
+            netscape,
+            control.clone(),
+            frame.clone(),
+            control,
+            frame,
+            vec![0x3B],
+        ]
+        .concat();
         assert_eq!(rewritten.bytes, expected);
         assert!(rewritten.animated);
     }

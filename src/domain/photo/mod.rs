@@ -203,9 +203,15 @@ mod tests {
     #[test]
     fn what_is_not_an_image_is_unsupported() {
         assert_eq!(
-            sanitize(b"<svg xmlns='http://www.w3.org/2000/svg'/>", Limits::default()),
+            sanitize(
+                b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+                Limits::default()
+            ),
             Err(PhotoError::Unsupported)
         );
-        assert_eq!(sanitize(b"", Limits::default()), Err(PhotoError::Unsupported));
+        assert_eq!(
+            sanitize(b"", Limits::default()),
+            Err(PhotoError::Unsupported)
+        );
     }
 }

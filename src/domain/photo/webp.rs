@@ -4,7 +4,9 @@
 use super::Rewritten;
 
 /// The chunks that stay: the image, its alpha, animation and colour profile.
-const KEPT: [&[u8; 4]; 7] = [b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"];
+const KEPT: [&[u8; 4]; 7] = [
+    b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP",
+];
 /// The `VP8X` flag of an EXIF chunk.
 const EXIF_FLAG: u8 = 0x08;
 /// The `VP8X` flag of an XMP chunk.
@@ -27,7 +29,12 @@ pub(super) fn rewrite(bytes: &[u8]) -> Result<Rewritten, &'static str> {
     let mut pos = 12;
     while pos + 8 <= riff_end {
         let kind = &bytes[pos..pos + 4];
-        let size = u32::from_le_bytes([bytes[pos + 4], bytes[pos + 5], bytes[pos + 6], bytes[pos + 7]]);
+        let size = u32::from_le_bytes([
+            bytes[pos + 4],
+            bytes[pos + 5],
+            bytes[pos + 6],
+            bytes[pos + 7],
+        ]);
         let data_end = usize::try_from(size)
             .ok()
             .and_then(|s| (pos + 8).checked_add(s))
