@@ -79,7 +79,7 @@ pub fn by_name(conn: &Connection, name: &str) -> rusqlite::Result<Option<Media>>
 }
 
 /// Rows read per batch by [`clean_stale`] (each may hold a large image).
-const CLEAN_BATCH: usize = 8;
+pub const CLEAN_BATCH: usize = 8;
 
 /// What [`clean_stale`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -6,7 +6,10 @@ use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::codecs::webp::WebPEncoder;
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageEncoder, ImageError, ImageFormat, ImageReader};
+use image::{
+    DynamicImage, ExtendedColorType, ImageDecoder, ImageEncoder, ImageError, ImageFormat,
+    ImageReader,
+};
 
 use super::{JPEG_QUALITY, Limits, PhotoError, kind};
 
@@ -36,7 +39,9 @@ pub(super) fn reorient(
 ) -> Result<(Vec<u8>, u32, u32), PhotoError> {
     let mut decoder = bounded_decoder(bytes, format, limits)?;
     let dimensions = decoder.dimensions();
-    let icc = decoder.icc_profile().ok().flatten();
+    // A CMYK JPEG's profile describes ink, not the RGB pixels it is decoded to: it goes.
+    let cmyk = decoder.original_color_type() == ExtendedColorType::Cmyk8;
+    let icc = decoder.icc_profile().ok().flatten().filter(|_| !cmyk);
     let mut image =
         DynamicImage::from_decoder(decoder).map_err(|e| failure(e, format, dimensions, limits))?;
     image.apply_orientation(orientation);
