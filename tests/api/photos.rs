@@ -397,6 +397,7 @@ async fn media_stored_before_are_cleaned_at_the_next_start() {
     }
     let app = spawn_app_in(dir, &[]).await;
     let (_, bytes) = served(&app, &format!("/media/{name}")).await;
+    assert_ne!(bytes, original);
     assert!(
         exif_of(&bytes).is_none(),
         "GPS still served after the start-up pass"
@@ -434,4 +435,46 @@ async fn imported_media_are_cleaned() {
     assert!(exif_of(&stored.data).is_none());
     assert_eq!(stored.dimensions, Some((H, W)));
     assert_oriented(&decode(&stored.data), 6, false);
+}
+
+/// A stored file the start-up pass cannot decode does not stop the start: it is left as it was
+/// (and tried again at the next start) while the others are cleaned.
+#[tokio::test]
+async fn a_stored_file_that_cannot_be_cleaned_does_not_stop_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (broken, good) = (
+        "0123456789abcdef0123456789abcde0.jpg",
+        "0123456789abcdef0123456789abcde1.png",
+    );
+    let mut garbage = b"\xFF\xD8\xFF\xE0\x00\x10JFIF\0".to_vec();
+    garbage.extend_from_slice(&[0x42; 64]);
+    {
+        let app = starpunk::startup::Application::build(config_for(dir.path(), &[])).unwrap();
+        let conn = app.state().db.pool.get().unwrap();
+        for (name, kind, data) in [
+            (broken, "image/jpeg", garbage.clone()),
+            (good, "image/png", fx::png(1)),
+        ] {
+            conn.execute(
+                "INSERT INTO media (name, content_type, size, sha256, data, created_at) \
+                 VALUES (?1, ?2, ?3, 'x', ?4, 0)",
+                rusqlite::params![name, kind, data.len() as i64, data],
+            )
+            .unwrap();
+        }
+    }
+    let app = spawn_app_in(dir, &[]).await;
+    let conn = app.state.db.pool.get().unwrap();
+    let version = |name: &str| -> (i64, Vec<u8>) {
+        conn.query_row(
+            "SELECT clean_version, data FROM media WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(version(broken), (0, garbage));
+    let (cleaned, data) = version(good);
+    assert_eq!(cleaned, photo::CLEAN_VERSION);
+    assert!(exif_of(&data).is_none());
 }
