@@ -46,6 +46,10 @@ pub enum AppError {
         /// The limit that was exceeded, in bytes.
         limit: usize,
     },
+    /// What was sent is larger than accepted, e.g. an image with too many pixels; the message
+    /// says what and the limit (413).
+    #[error("{0}")]
+    TooLarge(String),
     /// The body's content type is not one this endpoint reads (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -92,7 +96,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Gone => "gone",
-            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::PayloadTooLarge { .. } | AppError::TooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::Unavailable(_) => "temporarily_unavailable",
             AppError::TooManyRequests { .. } => "too_many_requests",
@@ -212,7 +216,9 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) | AppError::InsufficientScope { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Gone => StatusCode::GONE,
-            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::PayloadTooLarge { .. } | AppError::TooLarge(_) => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -16,7 +16,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::db::{media, notes};
-use crate::domain::media::{detect_image, is_media_name};
+use crate::domain::media::is_media_name;
+use crate::domain::photo;
 use crate::domain::{Note, NoteContent, Slug};
 use crate::views::rfc3339;
 
@@ -282,14 +283,20 @@ fn import_media(conn: &Connection, dir: &Path, summary: &mut Summary) -> Result<
                 continue;
             }
         };
-        let Some((content_type, _)) =
-            detect_image(&data).filter(|(_, extension)| name.ends_with(&format!(".{extension}")))
-        else {
-            summary.skipped.push((
-                path,
-                "the content is not an image of the type its name says".into(),
-            ));
-            continue;
+        // Imported files are cleaned like uploads: no metadata, the right way up.
+        let clean = match photo::sanitize(&data, photo::Limits::default()) {
+            Ok(clean) if name.ends_with(&format!(".{}", clean.extension)) => clean,
+            Ok(_) => {
+                summary.skipped.push((
+                    path,
+                    "the content is not an image of the type its name says".into(),
+                ));
+                continue;
+            }
+            Err(e) => {
+                summary.skipped.push((path, e.to_string()));
+                continue;
+            }
         };
         if media::by_name(conn, &name)
             .map_err(|e| e.to_string())?
@@ -297,7 +304,7 @@ fn import_media(conn: &Connection, dir: &Path, summary: &mut Summary) -> Result<
         {
             continue;
         }
-        let file = media::Media::new(name, content_type, data);
+        let file = media::Media::new(name, clean);
         media::insert(conn, &file, now).map_err(|e| e.to_string())?;
         summary.media += 1;
     }

@@ -196,7 +196,8 @@ mod tests {
                 "004_indieauth_media",
                 "005_owner_credentials",
                 "006_authorization_server",
-                "007_note_text"
+                "007_note_text",
+                "008_media_clean"
             ]
         );
         assert!(run_migrations(&mut conn).unwrap().is_empty());
@@ -209,7 +210,8 @@ mod tests {
                 "004_indieauth_media",
                 "005_owner_credentials",
                 "006_authorization_server",
-                "007_note_text"
+                "007_note_text",
+                "008_media_clean"
             ]
         );
     }

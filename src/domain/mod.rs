@@ -7,6 +7,7 @@ pub mod indieauth;
 pub mod media;
 pub mod micropub;
 pub mod note;
+pub mod photo;
 pub mod search;
 pub mod slug;
 

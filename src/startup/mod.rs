@@ -120,6 +120,17 @@ impl Application {
             if rendered > 0 {
                 log::info!("rendered {rendered} notes again under the current rules");
             }
+            // Uploads stored before photos were cleaned (or under older rules) are cleaned
+            // once, here: no GPS position is served after this start.
+            let cleaned = db::media::clean_stale(&mut conn).map_err(|source| {
+                StartupError::Migration(migrate::MigrationError::Database(source))
+            })?;
+            if cleaned.cleaned > 0 {
+                log::info!("cleaned the metadata of {} stored images", cleaned.cleaned);
+            }
+            for (name, why) in &cleaned.failed {
+                log::warn!("could not clean the stored image {name}: {why}");
+            }
             if let Err(e) = db::sessions::delete_expired(&conn, clock::unix_now()) {
                 log::warn!("could not remove expired sessions: {e}");
             }

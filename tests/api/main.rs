@@ -22,6 +22,8 @@ mod migrations;
 mod monitoring;
 mod passkeys;
 mod peers;
+mod photo_fixtures;
+mod photos;
 mod previews;
 mod prometheus_export;
 mod public;

@@ -22,7 +22,8 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
             "004_indieauth_media",
             "005_owner_credentials",
             "006_authorization_server",
-            "007_note_text"
+            "007_note_text",
+            "008_media_clean"
         ]
     );
 
@@ -36,7 +37,7 @@ async fn a_fresh_database_is_migrated_and_a_restart_keeps_the_notes() {
     let count: i64 = conn
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(count, 7, "nothing applied twice");
+    assert_eq!(count, 8, "nothing applied twice");
 }
 
 #[tokio::test]

@@ -56,7 +56,7 @@ async fn create_post(
                 "Only `photo` files can be uploaded with a post, not `{field}`."
             )));
         }
-        let upload = image(file.bytes)?;
+        let upload = image(file.bytes).await?;
         let url = state
             .config
             .site
