@@ -155,7 +155,7 @@ fn finished(stmt: &StmtRef<'_>) {
     let rows = if changed > 0 { changed } else { returned };
     STORE.with(|slot| {
         if let Some(metrics) = slot.borrow().as_ref() {
-            record_known(metrics, &info, started.elapsed(), rows);
+            record(metrics, &info, started.elapsed(), rows);
         }
     });
 }
@@ -206,12 +206,8 @@ fn known(sql: &str) -> Arc<Known> {
     })
 }
 
-/// Records one finished statement that returned or changed `rows` rows.
-pub fn record(metrics: &Metrics, sql: &str, duration: std::time::Duration, rows: u64) {
-    record_known(metrics, &known(sql), duration, rows);
-}
-
-fn record_known(metrics: &Metrics, info: &Known, duration: std::time::Duration, rows: u64) {
+/// Records one finished top-level statement that returned or changed `rows` rows.
+fn record(metrics: &Metrics, info: &Known, duration: std::time::Duration, rows: u64) {
     let us = u64::try_from(duration.as_micros()).unwrap_or(u64::MAX);
     request_id::with_current(|c| c.tally.add_statement(us));
     if duration >= metrics.config().slow_query_threshold {

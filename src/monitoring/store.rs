@@ -148,7 +148,7 @@ impl Metrics {
 
     /// What every record starts with, outside the lock: the time, its minute, the duration
     /// in µs, and the sample if the record is admitted (only then are `name` and `metadata`
-    /// built).
+    /// built). `None` when metrics are off: nothing is recorded.
     fn begin(
         &self,
         kind: OpType,
@@ -156,7 +156,10 @@ impl Metrics {
         duration: Duration,
         name: impl FnOnce() -> String,
         metadata: impl FnOnce() -> Metadata,
-    ) -> Begun {
+    ) -> Option<Begun> {
+        if !self.config.enabled {
+            return None;
+        }
         let now = self.now_ms();
         let admission = self.admit(kind, forced);
         let sample = admission.map(|_| Sample {
@@ -167,12 +170,12 @@ impl Metrics {
             process_id: self.process_id,
             metadata: metadata(),
         });
-        Begun {
+        Some(Begun {
             minute: now / 60_000 * 60,
             us: micros(duration),
             admission,
             sample,
-        }
+        })
     }
 
     fn keep(&self, inner: &mut Inner, sample: Sample, slow: bool) {
@@ -199,9 +202,6 @@ impl Metrics {
         forced: bool,
         metadata: impl FnOnce() -> Metadata,
     ) -> Option<Admission> {
-        if !self.config.enabled {
-            return None;
-        }
         let Begun {
             minute,
             us,
@@ -213,7 +213,7 @@ impl Metrics {
             duration,
             || name.to_owned(),
             metadata,
-        );
+        )?;
         let mut inner = self.lock();
         let m = inner.minute(minute, &self.pool);
         m.errors += u64::from(error);
@@ -274,16 +274,13 @@ impl Metrics {
         view: Option<(&str, bool)>,
         metadata: impl FnOnce() -> Metadata,
     ) -> Option<Admission> {
-        if !self.config.enabled {
-            return None;
-        }
         let (error, client_error) = (status >= 500, (400..500).contains(&status));
         let Begun {
             minute,
             us,
             admission,
             sample,
-        } = self.begin(OpType::Http, error, duration, || name.to_owned(), metadata);
+        } = self.begin(OpType::Http, error, duration, || name.to_owned(), metadata)?;
         let mut inner = self.lock();
         let m = inner.minute(minute, &self.pool);
         m.http += 1;
@@ -311,9 +308,6 @@ impl Metrics {
         rows: u64,
         metadata: impl FnOnce() -> Metadata,
     ) -> Option<Admission> {
-        if !self.config.enabled {
-            return None;
-        }
         let slow = duration >= self.config.slow_query_threshold;
         let Begun {
             minute,
@@ -326,7 +320,7 @@ impl Metrics {
             duration,
             || fingerprint.name(),
             metadata,
-        );
+        )?;
         let mut inner = self.lock();
         let key = if inner.statements.len() < STATEMENTS_KEPT
             || inner.statements.contains(&fingerprint.id)
@@ -369,14 +363,6 @@ impl Metrics {
             return;
         }
         self.lock().stats(OpType::Business, name).count(false);
-    }
-
-    /// Counts one view of the page at `path` by a person or (`bot`) a crawler, outside a
-    /// request's record (see [`Metrics::record_page_view`]).
-    pub fn record_view(&self, path: &str, bot: bool) {
-        if self.config.enabled {
-            self.lock().count_view(path, bot);
-        }
     }
 
     /// Adds a memory reading, keeping the last 24 hours.
@@ -441,6 +427,18 @@ mod tests {
 
     fn fields() -> Metadata {
         Metadata::Fields(Map::new())
+    }
+
+    /// A reader's request for the page at `path`.
+    fn view(m: &Metrics, path: &str, bot: bool) {
+        m.record_page_view(
+            "GET /notes/{slug}",
+            Duration::from_micros(300),
+            200,
+            RequestWork::default(),
+            (path, bot),
+            fields,
+        );
     }
 
     fn statement(sql: &str) -> Arc<Fingerprint> {
@@ -620,12 +618,12 @@ mod tests {
     #[test]
     fn page_views_are_counted_by_audience_and_bounded() {
         let m = metrics(1.0, 10);
-        m.record_view("/notes/a", false);
-        m.record_view("/notes/a", false);
-        m.record_view("/notes/a", true);
-        m.record_view("/", false);
+        view(&m, "/notes/a", false);
+        view(&m, "/notes/a", false);
+        view(&m, "/notes/a", true);
+        view(&m, "/", false);
         for i in 0..PAGES_KEPT + 10 {
-            m.record_view(&format!("/notes/{i}"), true);
+            view(&m, &format!("/notes/{i}"), true);
         }
         let snap = m.snapshot();
         assert_eq!(snap.views[0].path, "/notes/a");
@@ -643,7 +641,7 @@ mod tests {
             m.record_request("GET /", Duration::ZERO, 500, RequestWork::default(), fields)
                 .is_none()
         );
-        m.record_view("/", false);
+        view(&m, "/", false);
         let snap = m.snapshot();
         assert!(snap.operations.is_empty());
         assert_eq!(snap.views_total, [0, 0]);
